@@ -1,0 +1,448 @@
+/* room.c - see room.h. */
+#define LOG_MOD "room"
+#include "rooms/room.h"
+#include "rooms/evq.h"
+#include "rooms/store.h"
+#include "media/base/log.h"
+#include "media/base/util.h"
+#include "media/base/worker.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdio.h>
+#include <string.h>
+
+struct participant {
+	char id[20];
+	char *identity; /* owned */
+	char *name;     /* owned, "" when unset */
+	char *metadata; /* owned, "" when unset */
+	bool can_publish;
+	bool can_subscribe;
+	bool can_publish_data;
+	int64_t joined_at;
+	struct evq *evq; /* ref */
+};
+
+struct room {
+	gint refs;
+	struct worker *w; /* borrowed: workers outlive rooms */
+	char *name;       /* owned, immutable */
+	char *sid;        /* owned, immutable */
+	int64_t created_at;
+
+	GMutex info;      /* guards the three fields below */
+	char *metadata;   /* owned */
+	unsigned max_participants;
+	unsigned empty_timeout;
+	gint count;       /* participants, atomic */
+
+	/* @thread worker from here on */
+	GPtrArray *participants; /* owned, of struct participant, join order */
+	GSource *timer;          /* owned */
+	bool ended;
+	int64_t empty_since;
+	unsigned participant_timeout;
+	unsigned event_buffer;
+	struct room_counters *ctr; /* borrowed */
+	room_expire_h *expire_h;
+	void *expire_arg;
+};
+
+static void participant_free(gpointer data)
+{
+	struct participant *p = data;
+
+	evq_unref(p->evq);
+	g_free(p->identity);
+	g_free(p->name);
+	g_free(p->metadata);
+	g_free(p);
+}
+
+static json_t *participant_json(const struct participant *p)
+{
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:b, s:b, s:b}}", "id", p->id, "identity",
+			 p->identity, "name", p->name, "metadata", p->metadata, "joined_at",
+			 (json_int_t)p->joined_at, "permissions", "can_publish",
+			 p->can_publish, "can_subscribe", p->can_subscribe,
+			 "can_publish_data", p->can_publish_data);
+}
+
+/* Pushes one event to every participant but `except` (may be NULL). Takes
+ * ownership of `data`. */
+static void broadcast(struct room *r, const char *type, json_t *data,
+		      const struct participant *except)
+{
+	char *text = json_dumps(data, JSON_COMPACT);
+
+	json_decref(data);
+	if (!text)
+		return;
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *p = g_ptr_array_index(r->participants, i);
+
+		if (p != except && evq_push(p->evq, type, text))
+			__atomic_fetch_add(&r->ctr->events, 1, __ATOMIC_RELAXED);
+	}
+	free(text);
+}
+
+static void send_one(struct room *r, struct participant *p, const char *type, json_t *data)
+{
+	char *text = json_dumps(data, JSON_COMPACT);
+
+	json_decref(data);
+	if (text && evq_push(p->evq, type, text))
+		__atomic_fetch_add(&r->ctr->events, 1, __ATOMIC_RELAXED);
+	free(text);
+}
+
+static struct participant *find_by(struct room *r, const char *id, const char *identity,
+				   guint *index)
+{
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *p = g_ptr_array_index(r->participants, i);
+
+		if ((id && strcmp(p->id, id) == 0) ||
+		    (identity && strcmp(p->identity, identity) == 0)) {
+			if (index)
+				*index = i;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Takes a participant out of the room: the others get participant_left, it
+ * gets "disconnected" and its queue closes. */
+static void remove_at(struct room *r, guint index, const char *reason)
+{
+	struct participant *p = g_ptr_array_steal_index(r->participants, index);
+
+	g_atomic_int_add(&r->count, -1);
+	__atomic_fetch_add(&r->ctr->participants, -1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r->ctr->leaves, 1, __ATOMIC_RELAXED);
+	if (r->participants->len == 0)
+		r->empty_since = util_now_us();
+	log_info("[room=%s pid=%s identity=%s] left (%s)", r->name, p->id, p->identity, reason);
+	broadcast(r, "participant_left",
+		  json_pack("{s:o, s:s}", "participant", participant_json(p), "reason", reason),
+		  NULL);
+	send_one(r, p, "disconnected", json_pack("{s:s}", "reason", reason));
+	evq_close(p->evq);
+	participant_free(p);
+}
+
+static void check_timeouts(struct room *r, int64_t now)
+{
+	int64_t limit = (int64_t)r->participant_timeout * 1000000;
+
+	for (guint i = r->participants->len; i-- > 0;) {
+		struct participant *p = g_ptr_array_index(r->participants, i);
+		int64_t since;
+
+		if (evq_idle(p->evq, &since) && now - since > limit) {
+			__atomic_fetch_add(&r->ctr->timeouts, 1, __ATOMIC_RELAXED);
+			remove_at(r, i, "timeout");
+		}
+	}
+}
+
+static gboolean room_tick(gpointer data)
+{
+	struct room *r = data;
+	int64_t now = util_now_us();
+	unsigned empty_timeout;
+
+	if (r->ended)
+		return G_SOURCE_REMOVE;
+	check_timeouts(r, now);
+	g_mutex_lock(&r->info);
+	empty_timeout = r->empty_timeout;
+	g_mutex_unlock(&r->info);
+	if (r->participants->len == 0 && empty_timeout > 0 &&
+	    now - r->empty_since > (int64_t)empty_timeout * 1000000) {
+		log_info("[room=%s] empty for %us, closing", r->name, empty_timeout);
+		r->expire_h(r, r->expire_arg); /* may end the room and destroy this timer */
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+static void room_release(gpointer data)
+{
+	room_unref(data);
+}
+
+struct room *room_alloc(const struct room_params *p, struct worker *w)
+{
+	struct room *r = g_new0(struct room, 1);
+
+	r->refs = 1;
+	r->w = w;
+	r->name = g_strdup(p->stored->name);
+	r->sid = g_strdup(p->stored->sid);
+	r->created_at = p->stored->created_at;
+	g_mutex_init(&r->info);
+	r->metadata = g_strdup(p->stored->metadata ? p->stored->metadata : "");
+	r->max_participants = p->stored->max_participants;
+	r->empty_timeout = p->stored->empty_timeout;
+	r->participants = g_ptr_array_new_with_free_func(participant_free);
+	r->empty_since = util_now_us();
+	r->participant_timeout = p->participant_timeout;
+	r->event_buffer = p->event_buffer;
+	r->ctr = p->counters;
+	r->expire_h = p->expire_h;
+	r->expire_arg = p->expire_arg;
+	worker_load_add(w, 1);
+
+	r->timer = g_timeout_source_new_seconds(1);
+	g_source_set_callback(r->timer, room_tick, room_ref(r), room_release);
+	g_source_attach(r->timer, worker_context(w));
+	return r;
+}
+
+struct room *room_ref(struct room *r)
+{
+	g_atomic_int_inc(&r->refs);
+	return r;
+}
+
+void room_unref(struct room *r)
+{
+	if (!r || !g_atomic_int_dec_and_test(&r->refs))
+		return;
+	worker_load_add(r->w, -1);
+	g_ptr_array_free(r->participants, TRUE);
+	if (r->timer)
+		g_source_unref(r->timer);
+	g_mutex_clear(&r->info);
+	g_free(r->metadata);
+	g_free(r->name);
+	g_free(r->sid);
+	g_free(r);
+}
+
+struct worker *room_worker(const struct room *r)
+{
+	return r->w;
+}
+
+const char *room_name(const struct room *r)
+{
+	return r->name;
+}
+
+unsigned room_count(struct room *r)
+{
+	return (unsigned)g_atomic_int_get(&r->count);
+}
+
+bool room_ended(const struct room *r)
+{
+	return r->ended;
+}
+
+static json_t *participants_array(struct room *r)
+{
+	json_t *a = json_array();
+
+	WORKER_ASSERT(r->w);
+	for (guint i = 0; i < r->participants->len; i++)
+		json_array_append_new(a, participant_json(g_ptr_array_index(r->participants, i)));
+	return a;
+}
+
+json_t *room_json(struct room *r, bool with_participants)
+{
+	json_t *o;
+
+	g_mutex_lock(&r->info);
+	o = json_pack("{s:s, s:s, s:s, s:i, s:i, s:i, s:I}", "name", r->name, "sid", r->sid,
+		      "metadata", r->metadata, "max_participants", (int)r->max_participants,
+		      "empty_timeout", (int)r->empty_timeout, "num_participants",
+		      g_atomic_int_get(&r->count), "created_at", (json_int_t)r->created_at);
+	g_mutex_unlock(&r->info);
+	if (with_participants)
+		json_object_set_new(o, "participants", participants_array(r));
+	return o;
+}
+
+json_t *room_participants_json(struct room *r)
+{
+	return json_pack("{s:o}", "participants", participants_array(r));
+}
+
+void room_end(struct room *r, const char *event, const char *reason)
+{
+	WORKER_ASSERT(r->w);
+	if (r->ended)
+		return;
+	r->ended = true;
+	if (r->timer) {
+		g_source_destroy(r->timer); /* drops the timer's reference */
+		g_source_unref(r->timer);
+		r->timer = NULL;
+	}
+	while (r->participants->len > 0) {
+		struct participant *p = g_ptr_array_steal_index(r->participants,
+								r->participants->len - 1);
+
+		send_one(r, p, event, json_pack("{s:s}", "reason", reason));
+		evq_close(p->evq);
+		__atomic_fetch_add(&r->ctr->participants, -1, __ATOMIC_RELAXED);
+		participant_free(p);
+	}
+	g_atomic_int_set(&r->count, 0);
+	log_info("[room=%s] ended (%s)", r->name, reason);
+}
+
+void room_update(struct room *r, const char *metadata, unsigned max_participants)
+{
+	WORKER_ASSERT(r->w);
+	g_mutex_lock(&r->info);
+	if (metadata) {
+		g_free(r->metadata);
+		r->metadata = g_strdup(metadata);
+	}
+	if (max_participants > 0)
+		r->max_participants = max_participants;
+	g_mutex_unlock(&r->info);
+	broadcast(r, "room_updated", json_pack("{s:o}", "room", room_json(r, false)), NULL);
+}
+
+static struct participant *participant_new(struct room *r, const struct rooms_join_spec *spec)
+{
+	struct participant *p = g_new0(struct participant, 1);
+
+	if (util_random_id(p->id, sizeof(p->id), "PA_", 12)) {
+		g_free(p);
+		return NULL;
+	}
+	p->identity = g_strdup(spec->identity);
+	p->name = g_strdup(spec->name ? spec->name : "");
+	p->metadata = g_strdup(spec->metadata ? spec->metadata : "");
+	p->can_publish = spec->can_publish;
+	p->can_subscribe = spec->can_subscribe;
+	p->can_publish_data = spec->can_publish_data;
+	p->joined_at = util_unix_time();
+	p->evq = evq_alloc(r->event_buffer);
+	return p;
+}
+
+void room_join(struct room *r, const struct rooms_join_spec *spec, struct rooms_result *res)
+{
+	struct participant *p;
+	guint old;
+	unsigned max;
+
+	WORKER_ASSERT(r->w);
+	if (r->ended) {
+		res->err = ENOENT;
+		return;
+	}
+	if (find_by(r, NULL, spec->identity, &old))
+		remove_at(r, old, "duplicate_identity");
+	g_mutex_lock(&r->info);
+	max = r->max_participants;
+	g_mutex_unlock(&r->info);
+	if (r->participants->len >= max) {
+		res->err = ENOSPC;
+		snprintf(res->msg, sizeof(res->msg), "room \"%s\" is full (%u participants)",
+			 r->name, max);
+		return;
+	}
+	p = participant_new(r, spec);
+	if (!p) {
+		res->err = EIO;
+		return;
+	}
+	broadcast(r, "participant_joined", json_pack("{s:o}", "participant", participant_json(p)),
+		  NULL);
+	g_ptr_array_add(r->participants, p);
+	g_atomic_int_add(&r->count, 1);
+	__atomic_fetch_add(&r->ctr->participants, 1, __ATOMIC_RELAXED);
+	__atomic_fetch_add(&r->ctr->joins, 1, __ATOMIC_RELAXED);
+	log_info("[room=%s pid=%s identity=%s] joined", r->name, p->id, p->identity);
+	res->json = json_pack("{s:o, s:o}", "participant", participant_json(p), "room",
+			      room_json(r, true));
+}
+
+/* Finds `pid` and checks the caller may act on it. */
+static struct participant *find_for(struct room *r, const char *pid,
+				    const struct rooms_caller *caller, guint *index,
+				    struct rooms_result *res)
+{
+	struct participant *p;
+
+	if (r->ended) {
+		res->err = ENOENT;
+		return NULL;
+	}
+	p = find_by(r, pid, NULL, index);
+	if (!p) {
+		res->err = ESRCH;
+		snprintf(res->msg, sizeof(res->msg), "participant \"%s\" is not in room \"%s\"",
+			 pid, r->name);
+		return NULL;
+	}
+	if (!caller->admin && (!caller->identity || strcmp(caller->identity, p->identity) != 0)) {
+		res->err = EACCES;
+		snprintf(res->msg, sizeof(res->msg),
+			 "the token's identity is not this participant's and has no roomAdmin grant");
+		return NULL;
+	}
+	return p;
+}
+
+void room_leave(struct room *r, const char *pid, const struct rooms_caller *caller,
+		struct rooms_result *res)
+{
+	struct participant *p;
+	guint index;
+
+	WORKER_ASSERT(r->w);
+	p = find_for(r, pid, caller, &index, res);
+	if (!p)
+		return;
+	bool self = caller->identity && strcmp(caller->identity, p->identity) == 0;
+	remove_at(r, index, self ? "left" : "removed");
+}
+
+void room_events_open(struct room *r, const char *pid, const struct rooms_caller *caller,
+		      struct rooms_result *res)
+{
+	struct rooms_caller self_only = { .identity = caller->identity, .admin = false };
+	struct participant *p;
+	guint index;
+
+	WORKER_ASSERT(r->w);
+	p = find_for(r, pid, &self_only, &index, res);
+	if (p)
+		res->evq = evq_ref(p->evq);
+}
+
+void room_info_lock(struct room *r)
+{
+	g_mutex_lock(&r->info);
+}
+
+void room_info_unlock(struct room *r)
+{
+	g_mutex_unlock(&r->info);
+}
+
+const char *room_metadata_locked(const struct room *r)
+{
+	return r->metadata;
+}
+
+unsigned room_max_participants_locked(const struct room *r)
+{
+	return r->max_participants;
+}
+
+unsigned room_empty_timeout_locked(const struct room *r)
+{
+	return r->empty_timeout;
+}

@@ -1,0 +1,187 @@
+/* api.c - see api.h: routes, authentication, service endpoints. */
+#define LOG_MOD "api"
+#include "signaling/api.h"
+#include "signaling/sse.h"
+#include "config/config.h"
+#include "rooms/rooms.h"
+#include "media/base/util.h"
+
+#include <stdio.h>
+#include <string.h>
+
+static const char *secret_lookup(const char *key, void *arg)
+{
+	return config_api_secret(arg, key);
+}
+
+bool api_auth(struct http_req *req, struct api *a, struct jwt_grants *g)
+{
+	const char *h = http_req_header(req, "Authorization");
+	const char *token = NULL;
+	enum jwt_result res;
+	char msg[128];
+
+	if (h && g_ascii_strncasecmp(h, "Bearer ", 7) == 0)
+		token = h + 7;
+	else if (!h)
+		token = http_req_query(req, "access_token");
+	if (!token || !*token) {
+		http_respond_error(req, APIERR_UNAUTHORIZED,
+				   "an access token is required (Authorization: Bearer ...)");
+		return false;
+	}
+	res = jwt_verify(token, util_unix_time(), a->cfg->token_leeway, secret_lookup,
+			 (void *)a->cfg, g);
+	if (res == JWT_OK)
+		return true;
+	snprintf(msg, sizeof(msg), "access token rejected: %s", jwt_result_str(res));
+	http_respond_error(req, res == JWT_EXPIRED ? APIERR_TOKEN_EXPIRED : APIERR_UNAUTHORIZED,
+			   msg);
+	return false;
+}
+
+bool api_body(struct http_req *req, const struct jsonv_field *fields, bool empty_ok,
+	      json_t **out)
+{
+	size_t len;
+	const char *body = http_req_body(req, &len);
+	char msg[160];
+	enum apierr e;
+
+	if (len > 0 && !http_req_content_type_is(req, "application/json")) {
+		http_respond_error(req, APIERR_UNSUPPORTED_MEDIA_TYPE,
+				   "the body must be application/json");
+		return false;
+	}
+	e = jsonv_parse(body, len, empty_ok, out, msg, sizeof(msg));
+	if (!e) {
+		e = jsonv_check(*out, fields, msg, sizeof(msg));
+		if (e)
+			json_decref(*out);
+	}
+	if (e)
+		http_respond_error(req, e, msg);
+	return e == APIERR_NONE;
+}
+
+const char *api_room_param(struct http_req *req)
+{
+	const char *room = http_req_param(req, "room");
+
+	if (!rooms_name_valid(room)) {
+		http_respond_error(req, APIERR_INVALID_ID,
+				   "a room name is 1 to 128 characters of A-Z a-z 0-9 . _ ~ -");
+		return NULL;
+	}
+	return room;
+}
+
+static void healthz(struct http_req *req, void *arg)
+{
+	http_respond_json(req, 200, json_pack("{s:s}", "status", "ok"));
+}
+
+static void info(struct http_req *req, void *arg)
+{
+	struct api *a = arg;
+
+	http_respond_json(req, 200,
+			  json_pack("{s:s, s:s, s:b, s:I, s:[s,s,s,s]}", "name", "parley",
+				    "version", PARLEY_VERSION, "dev", a->cfg->dev, "started_at",
+				    (json_int_t)a->started_at, "capabilities", "rooms",
+				    "participants", "events", "access_tokens"));
+}
+
+static void metrics(struct http_req *req, void *arg)
+{
+	struct api *a = arg;
+	struct rooms_stats st;
+	char *text;
+
+	rooms_stats_get(a->rooms, &st);
+	text = g_strdup_printf(
+		"# HELP parley_rooms Rooms on this node.\n# TYPE parley_rooms gauge\n"
+		"parley_rooms %u\n"
+		"# HELP parley_participants Participants on this node.\n"
+		"# TYPE parley_participants gauge\nparley_participants %u\n"
+		"# HELP parley_event_streams Open event streams.\n"
+		"# TYPE parley_event_streams gauge\nparley_event_streams %u\n"
+		"# HELP parley_joins_total Participants that joined.\n"
+		"# TYPE parley_joins_total counter\nparley_joins_total %llu\n"
+		"# HELP parley_leaves_total Participants that left or were removed.\n"
+		"# TYPE parley_leaves_total counter\nparley_leaves_total %llu\n"
+		"# HELP parley_participant_timeouts_total Participants removed for not reading events.\n"
+		"# TYPE parley_participant_timeouts_total counter\n"
+		"parley_participant_timeouts_total %llu\n"
+		"# HELP parley_events_total Events queued to participants.\n"
+		"# TYPE parley_events_total counter\nparley_events_total %llu\n",
+		st.rooms, st.participants, sse_hub_count(a->hub), st.joins, st.leaves, st.timeouts,
+		st.events);
+	http_respond_text(req, 200, "text/plain; version=0.0.4", text, strlen(text));
+	g_free(text);
+}
+
+static const struct jsonv_field dev_token_fields[] = {
+	{ "room", JSONV_STRING, true, 1, 128 },
+	{ "identity", JSONV_STRING, true, 1, 128 },
+	{ "name", JSONV_STRING, false, 0, 256 },
+	{ "metadata", JSONV_STRING, false, 0, 16384 },
+	{ NULL },
+};
+
+static void dev_token(struct http_req *req, void *arg)
+{
+	struct api *a = arg;
+	struct jwt_grants g = { 0 };
+	json_t *body;
+	char *token;
+
+	if (!a->cfg->dev) {
+		http_respond_error(req, APIERR_NOT_FOUND, "the token endpoint exists in dev mode only");
+		return;
+	}
+	if (!api_body(req, dev_token_fields, false, &body))
+		return;
+	g.room = (char *)json_string_value(json_object_get(body, "room"));
+	g.identity = (char *)json_string_value(json_object_get(body, "identity"));
+	g.name = (char *)json_string_value(json_object_get(body, "name"));
+	g.metadata = (char *)json_string_value(json_object_get(body, "metadata"));
+	if (!rooms_name_valid(g.room) || !rooms_identity_valid(g.identity)) {
+		http_respond_error(req, APIERR_INVALID_FIELD,
+				   !rooms_name_valid(g.room) ? "room is not a valid room name" :
+							       "identity is not valid");
+		json_decref(body);
+		return;
+	}
+	g.api_key = a->cfg->dev_api_key;
+	g.nbf = util_unix_time();
+	g.exp = g.nbf + a->cfg->dev_token_ttl;
+	g.room_join = g.can_publish = g.can_subscribe = g.can_publish_data = true;
+	token = jwt_sign(&g, a->cfg->dev_api_secret);
+	http_respond_json(req, 200,
+			  json_pack("{s:s, s:I}", "token", token, "expires_at", (json_int_t)g.exp));
+	g_free(token);
+	json_decref(body);
+}
+
+static const struct http_route routes[] = {
+	{ "GET", "/healthz", healthz },
+	{ "GET", "/metrics", metrics },
+	{ "GET", "/v1/info", info },
+	{ "POST", "/v1/dev/token", dev_token },
+	{ "POST", "/v1/rooms", api_rooms_create },
+	{ "GET", "/v1/rooms", api_rooms_list },
+	{ "GET", "/v1/rooms/{room}", api_rooms_get },
+	{ "PATCH", "/v1/rooms/{room}", api_rooms_update },
+	{ "DELETE", "/v1/rooms/{room}", api_rooms_delete },
+	{ "POST", "/v1/rooms/{room}/participants", api_participants_join },
+	{ "GET", "/v1/rooms/{room}/participants", api_participants_list },
+	{ "DELETE", "/v1/rooms/{room}/participants/{pid}", api_participants_leave },
+	{ "GET", "/v1/rooms/{room}/participants/{pid}/events", api_participants_events },
+	{ NULL },
+};
+
+const struct http_route *api_routes(void)
+{
+	return routes;
+}

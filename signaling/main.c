@@ -1,0 +1,221 @@
+/* main.c - parleyd's composition root: loads the configuration, opens the
+ * store, starts the media workers, the rooms and the HTTP API, and shuts them
+ * down in reverse order on SIGINT/SIGTERM within a bounded time. */
+#define LOG_MOD "main"
+#include "config/config.h"
+#include "media/base/log.h"
+#include "media/base/util.h"
+#include "media/base/worker.h"
+#include "recorder/storage.h"
+#include "rooms/rooms.h"
+#include "rooms/store.h"
+#include "signaling/api.h"
+#include "signaling/http.h"
+#include "signaling/sse.h"
+#include "signaling/token_cli.h"
+
+#include <glib-unix.h>
+#include <glib/gstdio.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+struct app {
+	struct config *cfg;
+	struct store *store;
+	struct workers *workers;
+	struct rooms *rooms;
+	struct sse_hub *hub;
+	struct http_server *http;
+	struct api api;
+	GMainLoop *loop;
+};
+
+static gboolean on_signal(gpointer data)
+{
+	struct app *app = data;
+
+	log_info("signal received, shutting down");
+	g_main_loop_quit(app->loop);
+	return G_SOURCE_REMOVE;
+}
+
+/* Ends the process if shutting down takes longer than configured. */
+static gpointer watchdog(gpointer data)
+{
+	unsigned secs = GPOINTER_TO_UINT(data);
+
+	g_usleep((gulong)secs * G_USEC_PER_SEC);
+	log_err("shutdown took longer than %us, exiting now", secs);
+	_exit(1);
+	return NULL;
+}
+
+static int has_arg(int argc, char **argv, const char *flag)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], flag) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+static int open_data(struct app *app)
+{
+	const struct config *cfg = app->cfg;
+	char *errmsg = NULL, *db;
+	uint64_t free_bytes = 0;
+	int err;
+
+	if (g_mkdir_with_parents(cfg->data_dir, 0750) != 0) {
+		log_err("cannot create the data folder %s: %s", cfg->data_dir, g_strerror(errno));
+		return 1;
+	}
+	err = recorder_storage_prepare(cfg->data_dir, &free_bytes, &errmsg);
+	if (err) {
+		log_err("data folder: %s", errmsg);
+		g_free(errmsg);
+		return 1;
+	}
+	log_info("data folder %s (%.1f GiB free)", cfg->data_dir,
+		 (double)free_bytes / (1024.0 * 1024.0 * 1024.0));
+	db = g_build_filename(cfg->data_dir, "parley.db", NULL);
+	err = store_open(&app->store, db);
+	if (err)
+		log_err("cannot open the database %s: %s", db,
+			err == EPROTO ? "it was written by a newer parley" : g_strerror(err));
+	g_free(db);
+	return err ? 1 : 0;
+}
+
+static int start(struct app *app)
+{
+	const struct config *cfg = app->cfg;
+	struct rooms_opts ro = {
+		.max_rooms = cfg->max_rooms,
+		.max_participants = cfg->max_participants,
+		.empty_timeout = cfg->empty_timeout,
+		.participant_timeout = cfg->participant_timeout,
+		.event_buffer = cfg->event_buffer,
+		.auto_create = cfg->auto_create,
+	};
+	struct http_opts ho = {
+		.bind = cfg->http_bind,
+		.port = cfg->http_port,
+		.threads = cfg->http_threads,
+		.max_body = cfg->max_body,
+		.max_connections = cfg->max_connections,
+		.web_root = cfg->web_root,
+	};
+	int err;
+
+	if (open_data(app))
+		return 1;
+	if (workers_alloc(&app->workers, cfg->workers)) {
+		log_err("cannot start the media workers");
+		return 1;
+	}
+	if (rooms_alloc(&app->rooms, &ro, app->workers, app->store)) {
+		log_err("cannot load the rooms from the store");
+		return 1;
+	}
+	app->loop = g_main_loop_new(NULL, FALSE);
+	app->hub = sse_hub_alloc(NULL, cfg->heartbeat);
+	app->api = (struct api){ .cfg = cfg, .rooms = app->rooms, .hub = app->hub,
+				 .started_at = util_unix_time() };
+	err = http_server_start(&app->http, &ho, api_routes(), &app->api);
+	if (err) {
+		log_err("cannot listen on %s port %u: %s", cfg->http_bind, cfg->http_port,
+			g_strerror(err));
+		return 1;
+	}
+	log_info("listening on http://%s%s%s:%u/", strchr(cfg->http_bind, ':') ? "[" : "",
+		 cfg->http_bind, strchr(cfg->http_bind, ':') ? "]" : "", http_server_port(app->http));
+	if (cfg->dev)
+		log_warn("dev mode: API key \"%s\", secret \"%s\"; tokens at POST /v1/dev/token. "
+			 "Not for production.", cfg->dev_api_key, cfg->dev_api_secret);
+	return 0;
+}
+
+/* Lets the main loop run (heartbeats, stream ends) until the HTTP side has
+ * nothing in flight or `ms` milliseconds have passed. */
+static void drain(struct app *app, unsigned ms)
+{
+	int64_t until = util_now_us() + (int64_t)ms * 1000;
+
+	while (http_server_active(app->http) > 0 && util_now_us() < until) {
+		g_main_context_iteration(NULL, FALSE);
+		g_usleep(10000);
+	}
+}
+
+static void stop(struct app *app)
+{
+	if (app->http) {
+		http_server_quiesce(app->http);
+		if (app->rooms)
+			rooms_shutdown(app->rooms);
+		drain(app, 2000);
+		http_server_stop(app->http);
+	} else if (app->rooms) {
+		rooms_shutdown(app->rooms);
+	}
+	rooms_free(app->rooms);
+	sse_hub_free(app->hub);
+	workers_free(app->workers);
+	store_close(app->store);
+	if (app->loop)
+		g_main_loop_unref(app->loop);
+}
+
+int main(int argc, char **argv, char **envp)
+{
+	struct app app = { 0 };
+	char *errmsg = NULL;
+	enum log_level lvl = LOG_LVL_INFO;
+	int rc;
+
+	if (argc > 1 && strcmp(argv[1], "token") == 0)
+		return token_cli_main(argc - 1, argv + 1, envp);
+	if (has_arg(argc, argv, "--version")) {
+		printf("parleyd %s\n", PARLEY_VERSION);
+		return 0;
+	}
+	if (has_arg(argc, argv, "--help") || has_arg(argc, argv, "-h")) {
+		printf("usage: parleyd [flags]\n       parleyd token --help\n%s", config_flags_help());
+		return 0;
+	}
+	if (config_load(&app.cfg, &argc, argv, envp, &errmsg)) {
+		fprintf(stderr, "parleyd: %s\n", errmsg);
+		g_free(errmsg);
+		return 2;
+	}
+	if (has_arg(argc, argv, "--check-config")) {
+		printf("configuration OK\n");
+		config_free(app.cfg);
+		return 0;
+	}
+	if (argc > 1) {
+		fprintf(stderr, "parleyd: unexpected argument \"%s\" (see --help)\n", argv[1]);
+		config_free(app.cfg);
+		return 2;
+	}
+	log_level_parse(app.cfg->log_level, &lvl);
+	log_level_set(lvl);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("parleyd %s starting%s", PARLEY_VERSION, app.cfg->dev ? " in dev mode" : "");
+
+	rc = start(&app);
+	if (rc == 0) {
+		g_unix_signal_add(SIGINT, on_signal, &app);
+		g_unix_signal_add(SIGTERM, on_signal, &app);
+		g_main_loop_run(app.loop);
+		g_thread_unref(g_thread_new("watchdog", watchdog,
+					    GUINT_TO_POINTER(app.cfg->shutdown_timeout)));
+	}
+	stop(&app);
+	log_info("stopped");
+	config_free(app.cfg);
+	return rc;
+}
