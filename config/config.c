@@ -79,7 +79,7 @@ static const struct cfg_key cfg_keys[] = {
 #define N_KEYS G_N_ELEMENTS(cfg_keys)
 
 static const char *const cfg_sections[] = {
-	"server", "http", "auth", "dev", "rooms", "events", "ice",
+	"server", "http", "auth", "dev", "rooms", "events", "ice", NULL,
 };
 
 /* A command-line flag; `section`/`key` name the key it sets. */
@@ -102,7 +102,7 @@ static const struct cfg_flag cfg_flags[] = {
 };
 
 /* Left in argv for the caller. */
-static const char *const cfg_passthrough[] = { "--check-config", "--help", "--version" };
+static const char *const cfg_passthrough[] = { "--check-config", "--help", "--version", NULL };
 
 /* A flag's value, applied after the environment. */
 struct cfg_pending {
@@ -124,10 +124,8 @@ struct cfg_load {
 	int n_pos;
 };
 
-static int fail(struct cfg_load *ld, const char *fmt, ...) G_GNUC_PRINTF(2, 3);
-
 /* Records the first error; returns EINVAL. */
-static int fail(struct cfg_load *ld, const char *fmt, ...)
+static G_GNUC_PRINTF(2, 3) int fail(struct cfg_load *ld, const char *fmt, ...)
 {
 	va_list ap;
 
@@ -161,15 +159,6 @@ static char *not_a(const char *v, const char *what)
 	return why;
 }
 
-static bool section_known(const char *section)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(cfg_sections); i++) {
-		if (!strcmp(cfg_sections[i], section))
-			return true;
-	}
-	return false;
-}
-
 static const struct cfg_key *key_find(const char *section, const char *name)
 {
 	for (size_t i = 0; i < N_KEYS; i++) {
@@ -188,7 +177,7 @@ static size_t key_index(const struct cfg_key *k)
 static int fail_unknown(struct cfg_load *ld, const char *src, const char *section,
 			const char *name)
 {
-	if (!section_known(section))
+	if (!g_strv_contains(cfg_sections, section))
 		return fail(ld, "%s: unknown section [%s]", src, section);
 	return fail(ld, "%s: unknown key [%s] %s", src, section, name);
 }
@@ -525,7 +514,7 @@ static int file_group_apply(struct cfg_load *ld, GKeyFile *kf, const char *path,
 	char **names;
 	int err = 0;
 
-	if (!section_known(group)) {
+	if (!g_strv_contains(cfg_sections, group)) {
 		char *src = file_src(path, text, group, NULL);
 
 		err = fail(ld, "%s: unknown section [%s]", src, group);
@@ -608,7 +597,7 @@ static int env_var_apply(struct cfg_load *ld, const char *entry)
 	}
 	src = g_strdup_printf("environment %s", var);
 	lower = g_ascii_strdown(var + strlen("PARLEY_"), -1);
-	for (size_t i = 0; i < G_N_ELEMENTS(cfg_sections); i++) {
+	for (size_t i = 0; cfg_sections[i]; i++) {
 		size_t n = strlen(cfg_sections[i]);
 
 		if (!strncmp(lower, cfg_sections[i], n) && lower[n] == '_')
@@ -718,15 +707,6 @@ static int flag_parse(struct cfg_load *ld, int argc, char **argv, int *i)
 	return flag_record(ld, f, value);
 }
 
-static bool flag_passthrough(const char *a)
-{
-	for (size_t i = 0; i < G_N_ELEMENTS(cfg_passthrough); i++) {
-		if (!strcmp(a, cfg_passthrough[i]))
-			return true;
-	}
-	return false;
-}
-
 /* First pass over argv: records flag values (applied after the environment),
  * the --config path and the positions of what is left for the caller. */
 static int flags_parse(struct cfg_load *ld, int argc, char **argv)
@@ -739,7 +719,7 @@ static int flags_parse(struct cfg_load *ld, int argc, char **argv)
 		const char *a = argv[i];
 		int err;
 
-		if (rest || a[0] != '-' || !a[1] || flag_passthrough(a)) {
+		if (rest || a[0] != '-' || !a[1] || g_strv_contains(cfg_passthrough, a)) {
 			ld->pos[ld->n_pos++] = i;
 			continue;
 		}

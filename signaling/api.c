@@ -126,7 +126,7 @@ static const struct jsonv_field dev_token_fields[] = {
 	{ "identity", JSONV_STRING, true, 1, 128 },
 	{ "name", JSONV_STRING, false, 0, 256 },
 	{ "metadata", JSONV_STRING, false, 0, 16384 },
-	{ NULL },
+	{ 0 },
 };
 
 static void dev_token(struct http_req *req, void *arg)
@@ -178,7 +178,7 @@ static const struct http_route routes[] = {
 	{ "GET", "/v1/rooms/{room}/participants", api_participants_list },
 	{ "DELETE", "/v1/rooms/{room}/participants/{pid}", api_participants_leave },
 	{ "GET", "/v1/rooms/{room}/participants/{pid}/events", api_participants_events },
-	{ NULL },
+	{ 0 },
 };
 
 const struct http_route *api_routes(void)

@@ -124,7 +124,7 @@ static const struct jsonv_field create_fields[] = {
 	{ "metadata", JSONV_STRING, false, 0, 16384 },
 	{ "max_participants", JSONV_UINT, false, 1, 10000 },
 	{ "empty_timeout", JSONV_UINT, false, 0, 31536000 },
-	{ NULL },
+	{ 0 },
 };
 
 void api_rooms_create(struct http_req *req, void *arg)
@@ -203,7 +203,7 @@ void api_rooms_get(struct http_req *req, void *arg)
 static const struct jsonv_field update_fields[] = {
 	{ "metadata", JSONV_STRING, false, 0, 16384 },
 	{ "max_participants", JSONV_UINT, false, 1, 10000 },
-	{ NULL },
+	{ 0 },
 };
 
 void api_rooms_update(struct http_req *req, void *arg)
@@ -247,7 +247,7 @@ static bool can_join(const struct jwt_grants *g, const char *room)
 
 void api_participants_join(struct http_req *req, void *arg)
 {
-	static const struct jsonv_field fields[] = { { NULL } };
+	static const struct jsonv_field fields[] = { { 0 } };
 	struct api *a = arg;
 	struct jwt_grants g;
 	const char *room = room_call_begin(req, a, &g, can_join, "roomJoin for this room");

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #define MAX_PARAMS 4
+#define DISCARD_MAX (1024 * 1024) /* body bytes read past the limit before closing */
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -39,6 +40,7 @@ struct http_req {
 	enum req_state state;
 	struct MHD_Response *resp;    /* owned until queued */
 	unsigned status;
+	size_t discarded;             /* body bytes dropped after a 413 */
 };
 
 struct http_stream {
@@ -412,15 +414,17 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	} else if (*upload_data_size) {
 		size_t n = *upload_data_size;
 
+		/* libmicrohttpd cannot queue a response in the middle of a body:
+		 * an oversized body is read and dropped, and answered at its end;
+		 * one that goes on far past the limit gets its connection closed. */
 		*upload_data_size = 0;
-		if (r->state != REQ_NEW)
-			return MHD_YES; /* already answered: discard */
-		if (r->body->len + n > s->max_body) {
+		if (r->state == REQ_NEW && r->body->len + n > s->max_body)
 			respond_too_large(r);
-		} else {
+		if (r->state == REQ_NEW)
 			g_string_append_len(r->body, upload_data, (gssize)n);
-			return MHD_YES;
-		}
+		else if ((r->discarded += n) > DISCARD_MAX)
+			return MHD_NO;
+		return MHD_YES;
 	} else if (r->state == REQ_NEW) {
 		r->state = REQ_HANDLING;
 		dispatch(r);

@@ -638,25 +638,63 @@ static void test_conf_documents_every_key(void **state)
 	g_free(path);
 }
 
+static void assert_strv_equal(char **a, char **b)
+{
+	assert_int_equal(g_strv_length(a), g_strv_length(b));
+	for (size_t i = 0; a[i]; i++)
+		assert_string_equal(a[i], b[i]);
+}
+
+/* Every field of two configurations is equal. */
+static void assert_config_equal(const struct config *a, const struct config *b)
+{
+	assert_string_equal(a->data_dir, b->data_dir);
+	assert_int_equal(a->workers, b->workers);
+	assert_string_equal(a->log_level, b->log_level);
+	assert_int_equal(a->shutdown_timeout, b->shutdown_timeout);
+	assert_int_equal(a->dev, b->dev);
+	assert_string_equal(a->http_bind, b->http_bind);
+	assert_int_equal(a->http_port, b->http_port);
+	assert_int_equal(a->http_threads, b->http_threads);
+	assert_int_equal(a->max_body, b->max_body);
+	assert_int_equal(a->max_connections, b->max_connections);
+	assert_string_equal(a->web_root, b->web_root);
+	assert_int_equal(a->n_keys, b->n_keys);
+	for (unsigned i = 0; i < a->n_keys; i++) {
+		assert_string_equal(a->keys[i].key, b->keys[i].key);
+		assert_string_equal(a->keys[i].secret, b->keys[i].secret);
+	}
+	assert_int_equal(a->token_leeway, b->token_leeway);
+	assert_string_equal(a->dev_api_key, b->dev_api_key);
+	assert_string_equal(a->dev_api_secret, b->dev_api_secret);
+	assert_int_equal(a->dev_allow_remote, b->dev_allow_remote);
+	assert_int_equal(a->dev_token_ttl, b->dev_token_ttl);
+	assert_int_equal(a->auto_create, b->auto_create);
+	assert_int_equal(a->max_rooms, b->max_rooms);
+	assert_int_equal(a->max_participants, b->max_participants);
+	assert_int_equal(a->empty_timeout, b->empty_timeout);
+	assert_int_equal(a->participant_timeout, b->participant_timeout);
+	assert_int_equal(a->event_buffer, b->event_buffer);
+	assert_int_equal(a->heartbeat, b->heartbeat);
+	assert_strv_equal(a->stun_urls, b->stun_urls);
+	assert_strv_equal(a->turn_urls, b->turn_urls);
+	assert_string_equal(a->turn_username, b->turn_username);
+	assert_string_equal(a->turn_credential, b->turn_credential);
+}
+
 static void test_conf_loads_as_defaults(void **state)
 {
 	char *path = conf_path();
-	struct config *a = load_ok(ARGS("--config", path, "--dev"), NO_ENV);
-	struct config *b = load_ok(ARGS("--dev"), NO_ENV);
+	struct config *a = load_ok(ARGS("--config", path), ENV(KEYS_ENV));
+	struct config *b = load_ok(NO_ARGS, ENV(KEYS_ENV));
 
 	/* Every key is commented out: the same as no file. */
-	assert_int_equal(a->workers, b->workers);
-	assert_int_equal(a->shutdown_timeout, b->shutdown_timeout);
-	assert_int_equal(a->http_port, b->http_port);
-	assert_int_equal(a->max_body, b->max_body);
-	assert_int_equal(a->n_keys, b->n_keys);
-	assert_int_equal(a->dev_token_ttl, b->dev_token_ttl);
-	assert_int_equal(a->auto_create, b->auto_create);
-	assert_int_equal(a->event_buffer, b->event_buffer);
-	assert_string_equal(a->data_dir, b->data_dir);
-	assert_string_equal(a->http_bind, b->http_bind);
-	assert_string_equal(a->web_root, b->web_root);
-	assert_null(a->stun_urls[0]);
+	assert_config_equal(a, b);
+	config_free(a);
+	config_free(b);
+	a = load_ok(ARGS("--config", path, "--dev"), NO_ENV);
+	b = load_ok(ARGS("--dev"), NO_ENV);
+	assert_config_equal(a, b);
 	config_free(a);
 	config_free(b);
 	g_free(path);

@@ -9,7 +9,7 @@ static const struct jsonv_field fields[] = {
 	{ "metadata", JSONV_STRING, false, 0, 16384 },
 	{ "max_participants", JSONV_UINT, false, 1, 10000 },
 	{ "flag", JSONV_BOOL, false, 0, 0 },
-	{ NULL },
+	{ 0 },
 };
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -14,7 +14,7 @@ static const struct jsonv_field fields[] = {
 	{ "name", JSONV_STRING, true, 1, 8 },
 	{ "max", JSONV_UINT, false, 1, 100 },
 	{ "flag", JSONV_BOOL, false, 0, 0 },
-	{ NULL },
+	{ 0 },
 };
 
 static enum apierr check(const char *text, char *msg)
