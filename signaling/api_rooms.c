@@ -187,17 +187,25 @@ static const char *room_call_begin(struct http_req *req, struct api *a, struct j
 	return room;
 }
 
-void api_rooms_get(struct http_req *req, void *arg)
+/* GET of a room or of its participant list: the same check, two shapes. */
+static void view_room(struct http_req *req, struct api *a, bool participants_only)
 {
-	struct api *a = arg;
 	struct jwt_grants g;
 	const char *room = room_call_begin(req, a, &g, can_view,
 					   "roomList, or roomJoin/roomAdmin for this room");
 
 	if (!room)
 		return;
-	rooms_get(a->rooms, room, on_done, pending_new(req, a, 200));
+	if (participants_only)
+		rooms_participants(a->rooms, room, on_done, pending_new(req, a, 200));
+	else
+		rooms_get(a->rooms, room, on_done, pending_new(req, a, 200));
 	jwt_grants_clear(&g);
+}
+
+void api_rooms_get(struct http_req *req, void *arg)
+{
+	view_room(req, arg, false);
 }
 
 static const struct jsonv_field update_fields[] = {
@@ -279,15 +287,7 @@ void api_participants_join(struct http_req *req, void *arg)
 
 void api_participants_list(struct http_req *req, void *arg)
 {
-	struct api *a = arg;
-	struct jwt_grants g;
-	const char *room = room_call_begin(req, a, &g, can_view,
-					   "roomList, or roomJoin/roomAdmin for this room");
-
-	if (!room)
-		return;
-	rooms_participants(a->rooms, room, on_done, pending_new(req, a, 200));
-	jwt_grants_clear(&g);
+	view_room(req, arg, true);
 }
 
 static bool can_join_or_admin(const struct jwt_grants *g, const char *room)
