@@ -291,6 +291,7 @@ void room_end(struct room *r, const char *event, const char *reason)
 		send_one(r, p, event, json_pack("{s:s}", "reason", reason));
 		evq_close(p->evq);
 		__atomic_fetch_add(&r->ctr->participants, -1, __ATOMIC_RELAXED);
+		__atomic_fetch_add(&r->ctr->leaves, 1, __ATOMIC_RELAXED);
 		participant_free(p);
 	}
 	g_atomic_int_set(&r->count, 0);

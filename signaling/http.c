@@ -14,7 +14,10 @@
 #include <unistd.h>
 
 #define MAX_PARAMS 4
-#define DISCARD_MAX (1024 * 1024) /* body bytes read past the limit before closing */
+/* An oversized body is read and dropped up to this many bytes, so that the
+ * client, still sending, gets its 413 rather than a reset connection (the way
+ * a web server's lingering close does); past it the connection is closed. */
+#define DISCARD_MAX (8u * 1024 * 1024)
 
 struct http_server {
 	struct MHD_Daemon *d;
@@ -312,16 +315,19 @@ static void dispatch(struct http_req *r)
 	for (const struct http_route *rt = s->routes; rt->method; rt++) {
 		if (!route_match(r, rt->pattern, r->path))
 			continue;
-		if (strcmp(rt->method, r->method) == 0) {
+		if (strcmp(rt->method, r->method) == 0 ||
+		    (strcmp(r->method, "HEAD") == 0 && strcmp(rt->method, "GET") == 0)) {
 			if (allow)
 				g_string_free(allow, TRUE);
 			rt->handler(r, s->arg);
 			return;
 		}
 		if (!allow)
-			allow = g_string_new(rt->method);
-		else if (!strstr(allow->str, rt->method))
-			g_string_append_printf(allow, ", %s", rt->method);
+			allow = g_string_new(NULL);
+		if (!strstr(allow->str, rt->method))
+			g_string_append_printf(allow, "%s%s", allow->len ? ", " : "", rt->method);
+		if (strcmp(rt->method, "GET") == 0 && !strstr(allow->str, "HEAD"))
+			g_string_append(allow, ", HEAD");
 	}
 	if (allow) {
 		char msg[160];
@@ -379,15 +385,15 @@ static enum MHD_Result queue_ready(struct http_req *r)
 	return ret;
 }
 
-/* The first call for a request: refuses a declared body that is too large
- * before reading it. */
-static bool body_declared_too_large(struct http_req *r)
+/* The first call for a request: the declared body length, 0 if none. */
+static guint64 body_declared(struct http_req *r)
 {
 	const char *cl = http_req_header(r, MHD_HTTP_HEADER_CONTENT_LENGTH);
 	guint64 n;
 
-	return cl && g_ascii_string_to_unsigned(cl, 10, 0, G_MAXUINT64, &n, NULL) &&
-	       n > r->srv->max_body;
+	if (!cl || !g_ascii_string_to_unsigned(cl, 10, 0, G_MAXUINT64, &n, NULL))
+		return 0;
+	return n;
 }
 
 static void respond_too_large(struct http_req *r)
@@ -407,16 +413,21 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn, const 
 	enum MHD_Result ret = MHD_YES;
 
 	if (!r) {
+		guint64 declared;
+
 		*con_cls = r = req_new(s, conn, method, url);
-		if (!body_declared_too_large(r))
+		declared = body_declared(r);
+		if (declared <= s->max_body)
 			return MHD_YES;
-		respond_too_large(r); /* answered before the body is read */
+		respond_too_large(r);
+		if (declared <= (guint64)s->max_body + DISCARD_MAX)
+			return MHD_YES; /* answered once the body has been read */
+		/* Far too large: answered now, the connection closes unread. */
 	} else if (*upload_data_size) {
 		size_t n = *upload_data_size;
 
 		/* libmicrohttpd cannot queue a response in the middle of a body:
-		 * an oversized body is read and dropped, and answered at its end;
-		 * one that goes on far past the limit gets its connection closed. */
+		 * an oversized body is read and dropped, and answered at its end. */
 		*upload_data_size = 0;
 		if (r->state == REQ_NEW && r->body->len + n > s->max_body)
 			respond_too_large(r);
@@ -460,6 +471,34 @@ static void on_mhd_log(void *cls, const char *fmt, va_list ap)
 	g_vsnprintf(msg, sizeof(msg), fmt, ap);
 	g_strchomp(msg);
 	log_debug("libmicrohttpd: %s", msg); /* mostly clients that went away */
+}
+
+static int hexval(char c)
+{
+	return g_ascii_xdigit_value(c);
+}
+
+/* Percent-decodes the path and query arguments in place, except %00 and
+ * %2F: a NUL would cut the string and a '/' would move segment boundaries,
+ * so those stay encoded (and fail id validation) instead of changing which
+ * resource a request names. */
+static size_t unescape(void *cls, struct MHD_Connection *c, char *str)
+{
+	char *in = str, *out = str;
+
+	while (*in) {
+		int hi, lo;
+
+		if (in[0] == '%' && (hi = hexval(in[1])) >= 0 && (lo = hexval(in[2])) >= 0 &&
+		    hi * 16 + lo != 0 && hi * 16 + lo != '/') {
+			*out++ = (char)(hi * 16 + lo);
+			in += 3;
+		} else {
+			*out++ = *in++;
+		}
+	}
+	*out = '\0';
+	return (size_t)(out - str);
 }
 
 static int sockaddr_fill(const char *bind, unsigned port, struct sockaddr_storage *ss,
@@ -510,6 +549,7 @@ int http_server_start(struct http_server **out, const struct http_opts *o,
 				MHD_OPTION_CONNECTION_LIMIT, (unsigned int)o->max_connections,
 				MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)120,
 				MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+				MHD_OPTION_UNESCAPE_CALLBACK, unescape, s,
 				MHD_OPTION_END);
 	if (!s->d) {
 		int err = errno == EADDRINUSE ? EADDRINUSE : EIO;

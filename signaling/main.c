@@ -191,15 +191,17 @@ int main(int argc, char **argv, char **envp)
 		g_free(errmsg);
 		return 2;
 	}
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--check-config") != 0) {
+			fprintf(stderr, "parleyd: unexpected argument \"%s\" (see --help)\n", argv[i]);
+			config_free(app.cfg);
+			return 2;
+		}
+	}
 	if (has_arg(argc, argv, "--check-config")) {
 		printf("configuration OK\n");
 		config_free(app.cfg);
 		return 0;
-	}
-	if (argc > 1) {
-		fprintf(stderr, "parleyd: unexpected argument \"%s\" (see --help)\n", argv[1]);
-		config_free(app.cfg);
-		return 2;
 	}
 	log_level_parse(app.cfg->log_level, &lvl);
 	log_level_set(lvl);

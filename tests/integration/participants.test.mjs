@@ -195,6 +195,14 @@ describe('join and leave', () => {
     assert.equal(z2.json.room.num_participants, 3);
     const z3 = await join(srv.url, 'small', 'w', { expect: 409 });
     assert.equal(errorOf(z3).code, 'room_full');
+
+    // lowering the limit below the count removes nobody
+    r = await api(srv.url, 'PATCH', '/v1/rooms/small', { token: admin, body: { max_participants: 1 } });
+    assert.equal(r.status, 200, r.text);
+    assert.equal(r.json.max_participants, 1);
+    assert.equal(r.json.num_participants, 3);
+    assert.equal(r.json.participants.length, 3);
+    assert.equal(x2.events.done, false);
   });
 
   it('joining a room that does not exist creates it (auto_create)', async () => {
@@ -235,5 +243,59 @@ describe('join with rooms.auto_create=false', () => {
     assert.deepEqual(j.json.ice_servers, [], 'no ICE servers configured');
     const l = await api(srv.url, 'DELETE', `/v1/rooms/nope/participants/${j.pid}`, { token: j.token });
     assert.equal(l.status, 204);
+  });
+});
+
+describe('concurrent requests', () => {
+  let srv;
+  let admin;
+  before(async () => {
+    srv = await startServer({ args: [...keyArgs(), '--workers', '4', '--set', 'http.threads=4'] });
+    admin = await adminToken();
+  });
+  after(async () => { assert.equal(await srv?.stop(), 0); });
+
+  const count = (rs, status) => rs.filter((r) => r.status === status).length;
+
+  it('parallel creates of one name: exactly one 201, the rest 409 room_exists', async () => {
+    const rs = await Promise.all(Array.from({ length: 20 }, () =>
+      api(srv.url, 'POST', '/v1/rooms', { token: admin, body: { name: 'race', max_participants: 5 } })));
+    assert.equal(count(rs, 201), 1);
+    assert.equal(count(rs, 409), 19);
+    for (const r of rs.filter((x) => x.status === 409)) assert.equal(errorOf(r).code, 'room_exists');
+  });
+
+  it('parallel joins never overfill a room', async () => {
+    const rs = await Promise.all(Array.from({ length: 30 }, (_, i) => join(srv.url, 'race', `u${i}`, { expect: 0 })));
+    assert.equal(count(rs, 201), 5);
+    assert.equal(count(rs, 409), 25);
+    const g = await api(srv.url, 'GET', '/v1/rooms/race', { token: admin });
+    assert.equal(g.json.num_participants, 5);
+    assert.deepEqual(g.json.participants.map((p) => p.id).sort(),
+      rs.filter((r) => r.status === 201).map((r) => r.pid).sort());
+  });
+
+  it('parallel joins with one identity leave one participant', async () => {
+    const rs = await Promise.all(Array.from({ length: 10 }, () => join(srv.url, 'same', 'me', { expect: 0 })));
+    assert.equal(count(rs, 201), 10);
+    const g = await api(srv.url, 'GET', '/v1/rooms/same', { token: admin });
+    assert.equal(g.json.num_participants, 1);
+    assert.equal(g.json.participants.length, 1);
+    assert.ok(rs.some((r) => r.pid === g.json.participants[0].id));
+  });
+
+  it('parallel joins of a new room auto-create it once', async () => {
+    const rs = await Promise.all(Array.from({ length: 20 }, (_, i) => join(srv.url, 'newborn', `v${i}`, { expect: 0 })));
+    assert.equal(count(rs, 201), 20);
+    assert.equal(new Set(rs.map((r) => r.json.room.sid)).size, 1);
+    const g = await api(srv.url, 'GET', '/v1/rooms/newborn', { token: admin });
+    assert.equal(g.json.num_participants, 20);
+  });
+
+  it('parallel deletes: one 204, the rest 404', async () => {
+    const rs = await Promise.all(Array.from({ length: 10 }, () =>
+      api(srv.url, 'DELETE', '/v1/rooms/newborn', { token: admin })));
+    assert.equal(count(rs, 204), 1);
+    assert.equal(count(rs, 404), 9);
   });
 });

@@ -1,8 +1,11 @@
 // Service endpoints and the room lifecycle: create, list, get, update, delete.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join as pathJoin } from 'node:path';
 import {
   startServer, api, keyArgs, adminToken, mintToken, joinWithEvents, runParleyd, errorOf, nowSec,
+  waitUntil, makeTempDir, removeDir,
 } from './lib.mjs';
 
 const SID = /^RM_[A-Za-z0-9]{12}$/;
@@ -51,6 +54,39 @@ describe('service endpoints', () => {
       'parley_joins_total', 'parley_leaves_total', 'parley_participant_timeouts_total',
       'parley_events_total']) {
       assert.match(r.text, new RegExp(`^${m} \\d+$`, 'm'), m);
+    }
+  });
+});
+
+describe('web client files', () => {
+  let srv;
+  let root;
+  before(async () => {
+    root = await makeTempDir();
+    await mkdir(pathJoin(root, 'web', 'sub'), { recursive: true });
+    await writeFile(pathJoin(root, 'web', 'index.html'), '<h1>parley</h1>');
+    await writeFile(pathJoin(root, 'web', 'sub', 'app.js'), 'export {};');
+    await writeFile(pathJoin(root, 'secret.txt'), 'secret');
+    srv = await startServer({ args: [...keyArgs(), '--set', `http.web_root=${pathJoin(root, 'web')}`] });
+  });
+  after(async () => {
+    if (srv) assert.equal(await srv.stop(), 0);
+    await removeDir(root);
+  });
+
+  it('serves files below http.web_root, and nothing outside it', async () => {
+    let r = await api(srv.url, 'GET', '/');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/html/);
+    assert.equal(r.text, '<h1>parley</h1>');
+    r = await api(srv.url, 'GET', '/sub/app.js');
+    assert.equal(r.status, 200);
+    assert.match(r.headers.get('content-type'), /^text\/javascript/);
+    for (const p of ['/sub', '/sub/', '/nope.css', '/%2e%2e/secret.txt', '/sub/..%2f..%2fsecret.txt',
+      '/v1/index.html']) {
+      r = await api(srv.url, 'GET', p);
+      assert.equal(r.status, 404, p);
+      assert.equal(errorOf(r).code, 'not_found', p);
     }
   });
 });
@@ -213,5 +249,47 @@ describe('room lifecycle', () => {
     const t = await mintToken({ room: 'lobby', roomAdmin: true });
     const r = await api(srv.url, 'DELETE', '/v1/rooms/lobby', { token: t });
     assert.equal(r.status, 204, r.text);
+  });
+});
+
+describe('empty rooms', () => {
+  let srv;
+  let admin;
+  const streams = [];
+  before(async () => {
+    srv = await startServer({ args: [...keyArgs(), '--set', 'rooms.empty_timeout=1'] });
+    admin = await adminToken();
+  });
+  after(async () => {
+    for (const s of streams) await s.close();
+    assert.equal(await srv?.stop(), 0);
+  });
+
+  const exists = async (name) => (await api(srv.url, 'GET', `/v1/rooms/${name}`, { token: admin })).status === 200;
+
+  it('rooms are closed once empty for their empty_timeout; others stay', async () => {
+    for (const body of [{ name: 'eph', empty_timeout: 1 }, { name: 'keep' }, { name: 'busy', empty_timeout: 1 }]) {
+      const r = await api(srv.url, 'POST', '/v1/rooms', { token: admin, body });
+      assert.equal(r.status, 201, r.text);
+    }
+    const busy = await joinWithEvents(srv.url, 'busy', 'stayer');
+    streams.push(busy.events);
+    // auto-created: rooms.empty_timeout applies once its participant leaves
+    const auto = await joinWithEvents(srv.url, 'auto', 'visitor');
+    streams.push(auto.events);
+    assert.equal(auto.json.room.empty_timeout, 1);
+    const l = await api(srv.url, 'DELETE', `/v1/rooms/auto/participants/${auto.pid}`, { token: auto.token });
+    assert.equal(l.status, 204);
+
+    await waitUntil(async () => !(await exists('eph')) && !(await exists('auto')),
+      { timeoutMs: 15000, what: 'eph and auto to close' });
+    const g = await api(srv.url, 'GET', '/v1/rooms/eph', { token: admin });
+    assert.equal(g.status, 404);
+    assert.equal(errorOf(g).code, 'room_not_found');
+    assert.ok(await exists('keep'), 'a room with empty_timeout 0 stays');
+    assert.ok(await exists('busy'), 'a room with a participant stays');
+    assert.equal(busy.events.done, false);
+    const list = await api(srv.url, 'GET', '/v1/rooms', { token: admin });
+    assert.deepEqual(list.json.rooms.map((x) => x.name), ['keep', 'busy']);
   });
 });
