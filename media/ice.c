@@ -1,0 +1,336 @@
+/* ice.c - see ice.h. */
+#define LOG_MOD "ice"
+#include "media/ice.h"
+#include "media/base/log.h"
+
+#include <agent.h>
+#include <errno.h>
+#include <string.h>
+
+struct ice_agent {
+	NiceAgent *agent;      /* owned */
+	guint stream;
+	GMainContext *ctx;     /* borrowed */
+	struct ice_handlers h;
+	void *arg;
+	gchar *ufrag;          /* owned */
+	gchar *pwd;            /* owned */
+	char *public_ip;       /* owned, may be NULL */
+	GPtrArray *local_cands;/* owned, of char*: replayed after a restart */
+	bool gathered;
+	enum ice_state state;
+	char pair[160];
+};
+
+static void state_set(struct ice_agent *a, enum ice_state st)
+{
+	if (a->state == st)
+		return;
+	a->state = st;
+	a->h.state(a->arg, st);
+}
+
+static void refresh_credentials(struct ice_agent *a)
+{
+	g_free(a->ufrag);
+	g_free(a->pwd);
+	a->ufrag = a->pwd = NULL;
+	nice_agent_get_local_credentials(a->agent, a->stream, &a->ufrag, &a->pwd);
+}
+
+/* "candidate:f 1 udp prio ADDR port typ host ..." with ADDR replaced by the
+ * announced public address for host candidates (NAT 1:1). */
+static char *announce(const struct ice_agent *a, const char *line)
+{
+	gchar **tok;
+	char *out;
+
+	if (!a->public_ip || !strstr(line, " typ host"))
+		return g_strdup(line);
+	tok = g_strsplit(line, " ", -1);
+	if (g_strv_length(tok) < 8) {
+		g_strfreev(tok);
+		return g_strdup(line);
+	}
+	g_free(tok[4]);
+	tok[4] = g_strdup(a->public_ip);
+	out = g_strjoinv(" ", tok);
+	g_strfreev(tok);
+	return out;
+}
+
+static void on_new_candidate(NiceAgent *agent, NiceCandidate *c, gpointer data)
+{
+	struct ice_agent *a = data;
+	gchar *sdp = nice_agent_generate_local_candidate_sdp(agent, c);
+	const char *line;
+	char *out;
+
+	if (!sdp)
+		return;
+	line = g_str_has_prefix(sdp, "a=") ? sdp + 2 : sdp;
+	out = announce(a, line);
+	g_ptr_array_add(a->local_cands, g_strdup(out));
+	a->h.candidate(a->arg, out);
+	g_free(out);
+	g_free(sdp);
+}
+
+static void on_gathering_done(NiceAgent *agent, guint stream, gpointer data)
+{
+	struct ice_agent *a = data;
+
+	a->gathered = true;
+	a->h.gathering_done(a->arg);
+}
+
+static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint st,
+			       gpointer data)
+{
+	struct ice_agent *a = data;
+
+	switch (st) {
+	case NICE_COMPONENT_STATE_CONNECTING:
+		if (a->state == ICE_STATE_NEW)
+			state_set(a, ICE_STATE_CHECKING);
+		break;
+	case NICE_COMPONENT_STATE_CONNECTED:
+	case NICE_COMPONENT_STATE_READY:
+		state_set(a, ICE_STATE_CONNECTED);
+		break;
+	case NICE_COMPONENT_STATE_FAILED:
+		state_set(a, ICE_STATE_FAILED);
+		break;
+	case NICE_COMPONENT_STATE_DISCONNECTED:
+		if (a->state == ICE_STATE_CONNECTED)
+			state_set(a, ICE_STATE_DISCONNECTED);
+		break;
+	default:
+		break;
+	}
+}
+
+static void on_selected_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l,
+			     NiceCandidate *r, gpointer data)
+{
+	struct ice_agent *a = data;
+	char la[NICE_ADDRESS_STRING_LEN], ra[NICE_ADDRESS_STRING_LEN];
+
+	/* The candidates belong to the agent: copy what is kept. */
+	nice_address_to_string(&l->addr, la);
+	nice_address_to_string(&r->addr, ra);
+	g_snprintf(a->pair, sizeof(a->pair), "%s:%u <-> %s:%u", la,
+		   nice_address_get_port(&l->addr), ra, nice_address_get_port(&r->addr));
+	log_debug("selected pair %s", a->pair);
+}
+
+static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf,
+		    gpointer data)
+{
+	struct ice_agent *a = data;
+
+	a->h.recv(a->arg, (uint8_t *)buf, len);
+}
+
+static int add_local_addrs(struct ice_agent *a, const char *const *addrs)
+{
+	for (; addrs && *addrs; addrs++) {
+		NiceAddress addr;
+
+		nice_address_init(&addr);
+		if (!nice_address_set_from_string(&addr, *addrs)) {
+			log_err("not an IP address: %s", *addrs);
+			return EINVAL;
+		}
+		if (!nice_agent_add_local_address(a->agent, &addr))
+			return EINVAL;
+	}
+	return 0;
+}
+
+static void agent_configure(struct ice_agent *a, const struct ice_params *p)
+{
+	g_object_set(a->agent, "upnp", FALSE, "ice-tcp", FALSE, "ice-udp", TRUE,
+		     "controlling-mode", p->controlling, NULL);
+	if (p->stun_host && *p->stun_host)
+		g_object_set(a->agent, "stun-server", p->stun_host, "stun-server-port",
+			     p->stun_port ? p->stun_port : 3478, NULL);
+	g_signal_connect(a->agent, "new-candidate-full", G_CALLBACK(on_new_candidate), a);
+	g_signal_connect(a->agent, "candidate-gathering-done", G_CALLBACK(on_gathering_done), a);
+	g_signal_connect(a->agent, "component-state-changed", G_CALLBACK(on_component_state), a);
+	g_signal_connect(a->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), a);
+}
+
+int ice_agent_alloc(struct ice_agent **out, const struct ice_params *p,
+		    const struct ice_handlers *h, void *arg)
+{
+	struct ice_agent *a = g_new0(struct ice_agent, 1);
+	int err;
+
+	a->ctx = p->ctx;
+	a->h = *h;
+	a->arg = arg;
+	a->public_ip = p->public_ip && *p->public_ip ? g_strdup(p->public_ip) : NULL;
+	a->local_cands = g_ptr_array_new_with_free_func(g_free);
+	a->agent = nice_agent_new_full(p->ctx, NICE_COMPATIBILITY_RFC5245,
+				       NICE_AGENT_OPTION_ICE_TRICKLE |
+					       NICE_AGENT_OPTION_REGULAR_NOMINATION |
+					       NICE_AGENT_OPTION_CONSENT_FRESHNESS);
+	if (!a->agent) {
+		err = EIO;
+		goto fail;
+	}
+	agent_configure(a, p);
+	err = add_local_addrs(a, p->local_addrs);
+	if (err)
+		goto fail;
+	a->stream = nice_agent_add_stream(a->agent, 1);
+	if (a->stream == 0) {
+		err = EIO;
+		goto fail;
+	}
+	nice_agent_set_stream_name(a->agent, a->stream, "application");
+	if (p->port_min || p->port_max)
+		nice_agent_set_port_range(a->agent, a->stream, 1, p->port_min, p->port_max);
+	nice_agent_attach_recv(a->agent, a->stream, 1, p->ctx, on_recv, a);
+	refresh_credentials(a);
+	*out = a;
+	return 0;
+fail:
+	ice_agent_free(a);
+	return err;
+}
+
+void ice_agent_free(struct ice_agent *a)
+{
+	if (!a)
+		return;
+	if (a->agent) {
+		g_signal_handlers_disconnect_by_data(a->agent, a);
+		if (a->stream) {
+			nice_agent_attach_recv(a->agent, a->stream, 1, a->ctx, NULL, NULL);
+			nice_agent_remove_stream(a->agent, a->stream);
+		}
+		g_object_unref(a->agent);
+	}
+	g_ptr_array_free(a->local_cands, TRUE);
+	g_free(a->ufrag);
+	g_free(a->pwd);
+	g_free(a->public_ip);
+	g_free(a);
+}
+
+const char *ice_agent_ufrag(const struct ice_agent *a)
+{
+	return a->ufrag;
+}
+
+const char *ice_agent_pwd(const struct ice_agent *a)
+{
+	return a->pwd;
+}
+
+int ice_agent_gather(struct ice_agent *a)
+{
+	if (!nice_agent_gather_candidates(a->agent, a->stream)) {
+		log_warn("no local address to gather candidates on");
+		return EIO;
+	}
+	return 0;
+}
+
+int ice_agent_set_remote_credentials(struct ice_agent *a, const char *ufrag, const char *pwd)
+{
+	/* RFC 8445 §5.3: ufrag 4..256 and pwd 22..256 ice-chars */
+	if (!ufrag || !pwd || strlen(ufrag) < 4 || strlen(ufrag) > 256 || strlen(pwd) < 22 ||
+	    strlen(pwd) > 256)
+		return EINVAL;
+	return nice_agent_set_remote_credentials(a->agent, a->stream, ufrag, pwd) ? 0 : EINVAL;
+}
+
+static bool uint_field(const char *s, guint64 max)
+{
+	guint64 v;
+
+	return g_ascii_string_to_unsigned(s, 10, 0, max, &v, NULL);
+}
+
+/* Checks the fixed fields of "candidate:foundation component transport
+ * priority address port typ type ..." (RFC 8839 §5.1), which libnice reads
+ * leniently (an out-of-range port would wrap). */
+static bool cand_valid(const char *cand)
+{
+	gchar **t = g_strsplit(cand + strlen("candidate:"), " ", 10);
+	bool ok = g_strv_length(t) >= 8 && strlen(t[0]) >= 1 && strlen(t[0]) <= 32 &&
+		  uint_field(t[1], 256) && uint_field(t[3], G_MAXUINT32) &&
+		  uint_field(t[5], 65535) && strcmp(t[6], "typ") == 0;
+
+	g_strfreev(t);
+	return ok;
+}
+
+int ice_agent_add_remote_candidate(struct ice_agent *a, const char *cand)
+{
+	char *line;
+	NiceCandidate *c;
+	GSList *list;
+	int n;
+
+	if (g_str_has_prefix(cand, "a="))
+		cand += 2;
+	if (strlen(cand) > 512 || !g_str_has_prefix(cand, "candidate:") || !cand_valid(cand))
+		return EBADMSG;
+	line = g_strconcat("a=", cand, NULL);
+	c = nice_agent_parse_remote_candidate_sdp(a->agent, a->stream, line);
+	g_free(line);
+	if (!c)
+		return strstr(cand, ".local ") ? ENOTSUP : EBADMSG;
+	if (c->transport != NICE_CANDIDATE_TRANSPORT_UDP || c->component_id != 1) {
+		nice_candidate_free(c);
+		return ENOTSUP;
+	}
+	list = g_slist_prepend(NULL, c);
+	n = nice_agent_set_remote_candidates(a->agent, a->stream, 1, list);
+	g_slist_free_full(list, (GDestroyNotify)nice_candidate_free);
+	return n == 1 ? 0 : EBADMSG;
+}
+
+void ice_agent_remote_gathering_done(struct ice_agent *a)
+{
+	nice_agent_peer_candidate_gathering_done(a->agent, a->stream);
+}
+
+int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
+{
+	gint n;
+
+	if (a->state != ICE_STATE_CONNECTED && a->state != ICE_STATE_DISCONNECTED)
+		return ENOTCONN;
+	n = nice_agent_send(a->agent, a->stream, 1, (guint)len, (const gchar *)buf);
+	return n == (gint)len ? 0 : EAGAIN;
+}
+
+int ice_agent_restart(struct ice_agent *a)
+{
+	GPtrArray *cands = a->local_cands;
+
+	if (!nice_agent_restart_stream(a->agent, a->stream))
+		return EIO;
+	refresh_credentials(a);
+	a->state = ICE_STATE_NEW;
+	/* The peer needs our candidates again with the new credentials. */
+	a->local_cands = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < cands->len; i++) {
+		g_ptr_array_add(a->local_cands, g_strdup(g_ptr_array_index(cands, i)));
+		a->h.candidate(a->arg, g_ptr_array_index(cands, i));
+	}
+	g_ptr_array_free(cands, TRUE);
+	if (a->gathered)
+		a->h.gathering_done(a->arg);
+	return 0;
+}
+
+const char *ice_agent_pair_str(const struct ice_agent *a)
+{
+	return a->pair;
+}

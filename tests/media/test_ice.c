@@ -1,0 +1,236 @@
+/* test_ice.c - two libnice agents on loopback complete ICE (trickle both
+ * ways), exchange datagrams, and restart. Runs inside tests/netns-run, so
+ * only 127.0.0.1 exists. */
+#include <glib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "media/ice.h"
+
+struct peer {
+	struct ice_agent *a;
+	struct peer *other;
+	enum ice_state state;
+	int n_cands;
+	unsigned min_port, max_port;
+	bool ports_ok;
+	bool done;
+	GString *got;
+	bool drop_candidates; /* hold candidates back (non-trickle peer) */
+	GPtrArray *held;
+};
+
+static void on_cand(void *arg, const char *cand)
+{
+	struct peer *p = arg;
+	gchar **tok = g_strsplit(cand, " ", -1);
+	unsigned port = (unsigned)g_ascii_strtoull(tok[5], NULL, 10);
+
+	if (p->min_port && (port < p->min_port || port > p->max_port))
+		p->ports_ok = false;
+	assert_string_equal(tok[4], p->min_port == 40100 ? "198.51.100.7" : "127.0.0.1");
+	g_strfreev(tok);
+	p->n_cands++;
+	if (p->drop_candidates)
+		g_ptr_array_add(p->held, g_strdup(cand));
+	else
+		assert_int_equal(ice_agent_add_remote_candidate(p->other->a, cand), 0);
+}
+
+static void on_done(void *arg)
+{
+	struct peer *p = arg;
+
+	p->done = true;
+}
+
+static void on_state(void *arg, enum ice_state st)
+{
+	struct peer *p = arg;
+
+	p->state = st;
+}
+
+static void on_recv(void *arg, uint8_t *buf, size_t len)
+{
+	struct peer *p = arg;
+
+	g_string_append_len(p->got, (const char *)buf, (gssize)len);
+}
+
+static const struct ice_handlers handlers = { on_cand, on_done, on_state, on_recv };
+static const char *const loopback[] = { "127.0.0.1", NULL };
+
+static void peer_init(struct peer *p, GMainContext *ctx, bool controlling, unsigned pmin,
+		      unsigned pmax)
+{
+	struct ice_params prm = { .ctx = ctx, .controlling = controlling,
+				  .local_addrs = loopback, .port_min = pmin, .port_max = pmax };
+
+	memset(p, 0, sizeof(*p));
+	p->min_port = pmin;
+	p->max_port = pmax;
+	p->ports_ok = true;
+	p->got = g_string_new(NULL);
+	p->held = g_ptr_array_new_with_free_func(g_free);
+	assert_int_equal(ice_agent_alloc(&p->a, &prm, &handlers, p), 0);
+	assert_non_null(ice_agent_ufrag(p->a));
+	assert_true(strlen(ice_agent_pwd(p->a)) >= 22);
+}
+
+static void peer_clear(struct peer *p)
+{
+	ice_agent_free(p->a);
+	g_string_free(p->got, TRUE);
+	g_ptr_array_free(p->held, TRUE);
+}
+
+/* Iterates the context until `cond` holds; fails after a generous bound. */
+#define RUN_UNTIL(ctx, cond)                                                       \
+	do {                                                                       \
+		gint64 end_ = g_get_monotonic_time() + 20 * G_USEC_PER_SEC;        \
+		while (!(cond) && g_get_monotonic_time() < end_)                   \
+			g_main_context_iteration(ctx, TRUE);                        \
+		assert_true(cond);                                                 \
+	} while (0)
+
+static gboolean tick(gpointer data)
+{
+	return G_SOURCE_CONTINUE;
+}
+
+static void connect_pair(GMainContext *ctx, struct peer *a, struct peer *b)
+{
+	a->other = b;
+	b->other = a;
+	assert_int_equal(ice_agent_set_remote_credentials(a->a, ice_agent_ufrag(b->a),
+							  ice_agent_pwd(b->a)), 0);
+	assert_int_equal(ice_agent_set_remote_credentials(b->a, ice_agent_ufrag(a->a),
+							  ice_agent_pwd(a->a)), 0);
+	assert_int_equal(ice_agent_gather(a->a), 0);
+	assert_int_equal(ice_agent_gather(b->a), 0);
+	RUN_UNTIL(ctx, a->done && b->done);
+	ice_agent_remote_gathering_done(a->a);
+	ice_agent_remote_gathering_done(b->a);
+	RUN_UNTIL(ctx, a->state == ICE_STATE_CONNECTED && b->state == ICE_STATE_CONNECTED);
+}
+
+static void test_connect_send_restart(void **state)
+{
+	GMainContext *ctx = g_main_context_new();
+	guint t = 0;
+	struct peer a, b;
+	GSource *src = g_timeout_source_new(50);
+
+	g_source_set_callback(src, tick, NULL, NULL);
+	t = g_source_attach(src, ctx);
+	(void)t;
+	g_main_context_push_thread_default(ctx);
+	peer_init(&a, ctx, true, 40000, 40099);
+	peer_init(&b, ctx, false, 0, 0);
+	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"x", 1), ENOTCONN);
+	connect_pair(ctx, &a, &b);
+	assert_true(a.n_cands >= 1 && b.n_cands >= 1);
+	assert_true(a.ports_ok);
+	assert_true(strlen(ice_agent_pair_str(a.a)) > 0);
+
+	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"hello", 5), 0);
+	assert_int_equal(ice_agent_send(b.a, (const uint8_t *)"world", 5), 0);
+	RUN_UNTIL(ctx, b.got->len == 5 && a.got->len == 5);
+	assert_string_equal(b.got->str, "hello");
+	assert_string_equal(a.got->str, "world");
+
+	/* ICE restart on both sides: new credentials, candidates again. */
+	char *old = g_strdup(ice_agent_ufrag(a.a));
+	a.done = b.done = false;
+	assert_int_equal(ice_agent_restart(a.a), 0);
+	assert_int_equal(ice_agent_restart(b.a), 0);
+	assert_string_not_equal(old, ice_agent_ufrag(a.a));
+	g_free(old);
+	assert_int_equal(ice_agent_set_remote_credentials(a.a, ice_agent_ufrag(b.a),
+							  ice_agent_pwd(b.a)), 0);
+	assert_int_equal(ice_agent_set_remote_credentials(b.a, ice_agent_ufrag(a.a),
+							  ice_agent_pwd(a.a)), 0);
+	ice_agent_remote_gathering_done(a.a);
+	ice_agent_remote_gathering_done(b.a);
+	RUN_UNTIL(ctx, a.state == ICE_STATE_CONNECTED && b.state == ICE_STATE_CONNECTED);
+	g_string_truncate(b.got, 0);
+	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"again", 5), 0);
+	RUN_UNTIL(ctx, b.got->len == 5);
+
+	peer_clear(&a);
+	peer_clear(&b);
+	g_source_destroy(src);
+	g_source_unref(src);
+	g_main_context_pop_thread_default(ctx);
+	g_main_context_unref(ctx);
+}
+
+static void test_bad_input(void **state)
+{
+	GMainContext *ctx = g_main_context_new();
+	struct peer a;
+	const char *bad[] = { "", "candidate:", "candidate:1 1 udp", "garbage",
+			      "candidate:1 1 udp 2122260223 999.1.1.1 5000 typ host",
+			      "candidate:1 1 udp 2122260223 127.0.0.1 99999999 typ host",
+			      "candidate:1 1 udp x 127.0.0.1 5000 typ host" };
+	const char *const bad_addr[] = { "not-an-ip", NULL };
+	struct ice_params prm = { .ctx = ctx, .local_addrs = bad_addr };
+	struct ice_agent *x = NULL;
+
+	peer_init(&a, ctx, false, 0, 0);
+	for (unsigned i = 0; i < G_N_ELEMENTS(bad); i++)
+		assert_int_equal(ice_agent_add_remote_candidate(a.a, bad[i]), EBADMSG);
+	assert_int_equal(ice_agent_add_remote_candidate(
+				 a.a, "candidate:1 1 udp 2122260223 abc.local 5000 typ host"),
+			 ENOTSUP);
+	assert_int_equal(ice_agent_add_remote_candidate(
+				 a.a, "candidate:2 1 tcp 1518280447 127.0.0.1 9 typ host tcptype active"),
+			 ENOTSUP);
+	assert_int_equal(ice_agent_add_remote_candidate(
+				 a.a, "a=candidate:3 1 udp 2122260223 127.0.0.1 5000 typ host"),
+			 0);
+	assert_int_equal(ice_agent_set_remote_credentials(a.a, "ab", "short"), EINVAL);
+	assert_int_equal(ice_agent_alloc(&x, &prm, &handlers, &a), EINVAL);
+	assert_null(x);
+	peer_clear(&a);
+	g_main_context_unref(ctx);
+}
+
+static void test_public_ip_announced(void **state)
+{
+	GMainContext *ctx = g_main_context_new();
+	struct ice_params prm = { .ctx = ctx, .local_addrs = loopback, .public_ip = "198.51.100.7",
+				  .port_min = 40100, .port_max = 40199 };
+	struct peer p = { 0 };
+
+	p.min_port = 40100;
+	p.max_port = 40199;
+	p.ports_ok = true;
+	p.drop_candidates = true;
+	p.got = g_string_new(NULL);
+	p.held = g_ptr_array_new_with_free_func(g_free);
+	g_main_context_push_thread_default(ctx);
+	assert_int_equal(ice_agent_alloc(&p.a, &prm, &handlers, &p), 0);
+	assert_int_equal(ice_agent_gather(p.a), 0);
+	RUN_UNTIL(ctx, p.done);
+	assert_true(p.held->len >= 1);
+	assert_non_null(strstr(g_ptr_array_index(p.held, 0), " 198.51.100.7 "));
+	peer_clear(&p);
+	g_main_context_pop_thread_default(ctx);
+	g_main_context_unref(ctx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_connect_send_restart),
+		cmocka_unit_test(test_bad_input),
+		cmocka_unit_test(test_public_ip_announced),
+	};
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
