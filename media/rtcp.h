@@ -147,6 +147,7 @@ struct rtcp_sdes_item {
 
 /* Walks the items of an SDES packet. Fields are private. */
 struct rtcp_sdes_iter {
+	const uint8_t *base; /* the body: chunks are 32-bit aligned from here */
 	const uint8_t *p;
 	const uint8_t *end;
 	uint32_t ssrc;
@@ -195,6 +196,9 @@ struct rtcp_fb {
 /* Any RTPFB or PSFB message (PLI, TWCC and others need nothing more).
  * Returns 0, ENOENT (not feedback) or EBADMSG (shorter than two SSRCs). */
 int rtcp_fb_parse(const struct rtcp_pkt *p, struct rtcp_fb *out);
+
+/* In rtcp_nack_parse, rtcp_fir_parse and rtcp_remb_parse, `fb` (may be
+ * NULL) gets the common feedback fields. */
 
 /* A generic NACK's lost packets: every PID and the packets its BLP marks,
  * in packet order, into `seqs` (at most `max`); *n gets how many were
@@ -299,8 +303,8 @@ static inline uint32_t rtcp_ext_highest_seq(int64_t ext_seq)
 /* Interarrival jitter estimator (RFC 3550 A.8), for one source. Zero it or
  * use rtcp_jitter_init. Fields are private. */
 struct rtcp_jitter {
+	uint64_t jitter_q4; /* jitter * 16; 64 bits so that huge jumps cannot wrap */
 	uint32_t last_transit;
-	uint32_t jitter_q4; /* jitter * 16 */
 	bool started;
 };
 
