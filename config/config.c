@@ -24,6 +24,8 @@ enum cfg_type {
 	CFG_BOOL,
 	CFG_STR,
 	CFG_ADDR,  /* string: an IPv4 or IPv6 literal */
+	CFG_ADDR_OPT, /* string: an IPv4 or IPv6 literal, or empty */
+	CFG_ADDRS, /* list of IPv4 or IPv6 literals */
 	CFG_LEVEL, /* string: error|warn|info|debug */
 	CFG_URLS,  /* list of "<scheme>:..." or "<scheme>s:..." */
 	CFG_KEYS,  /* list of "key:secret", kept in keys/n_keys */
@@ -74,12 +76,20 @@ static const struct cfg_key cfg_keys[] = {
 	K_URLS("ice", "turn_urls", turn_urls, "turn", "TURN servers, \"turn:host:port?transport=udp;...\""),
 	K("ice", "turn_username", CFG_STR, turn_username, "", "TURN user name"),
 	K("ice", "turn_credential", CFG_STR, turn_credential, "", "TURN password"),
+	K("media", "local_addrs", CFG_ADDRS, local_addrs, "", "IP addresses to gather ICE candidates on, \"a;b\"; empty = every interface"),
+	K_UINT("media", "port_min", port_min, "0", 0, 65535, "lowest UDP port for media, 0 = any"),
+	K_UINT("media", "port_max", port_max, "0", 0, 65535, "highest UDP port for media, 0 = any"),
+	K("media", "public_ip", CFG_ADDR_OPT, public_ip, "", "address announced in ICE host candidates (NAT 1:1), empty = none"),
+	K_UINT("media", "max_tracks", max_tracks, "8", 1, 64, "tracks one participant may publish"),
+	K_UINT("media", "connect_timeout", connect_timeout, "20", 5, 120, "seconds for ICE and DTLS to connect"),
+	K("dtls", "cert_file", CFG_STR, cert_file, "", "PEM certificate for DTLS, empty = generate one at start"),
+	K("dtls", "key_file", CFG_STR, key_file, "", "PEM private key of cert_file"),
 };
 
 #define N_KEYS G_N_ELEMENTS(cfg_keys)
 
 static const char *const cfg_sections[] = {
-	"server", "http", "auth", "dev", "rooms", "events", "ice", NULL,
+	"server", "http", "auth", "dev", "rooms", "events", "ice", "media", "dtls", NULL,
 };
 
 /* A command-line flag; `section`/`key` name the key it sets. */
@@ -224,7 +234,9 @@ static char *str_check(enum cfg_type type, const char *v)
 
 	if (type == CFG_STR)
 		return NULL;
-	if (type == CFG_ADDR) {
+	if (type == CFG_ADDR_OPT && !*v)
+		return NULL;
+	if (type == CFG_ADDR || type == CFG_ADDR_OPT) {
 		if (inet_pton(AF_INET, v, buf) == 1 || inet_pton(AF_INET6, v, buf) == 1)
 			return NULL;
 		return not_a(v, "an IPv4 or IPv6 address");
@@ -275,6 +287,24 @@ static char *list_split(const struct cfg_key *k, const char *raw, char ***out)
 	}
 	items[n] = NULL;
 	*out = items;
+	return NULL;
+}
+
+static char *addrs_set(const struct cfg_key *k, const char *v, char ***field)
+{
+	char **addrs, *why = list_split(k, v, &addrs);
+
+	if (why)
+		return why;
+	for (size_t i = 0; addrs[i]; i++) {
+		why = str_check(CFG_ADDR, addrs[i]);
+		if (why) {
+			g_strfreev(addrs);
+			return why;
+		}
+	}
+	g_strfreev(*field);
+	*field = addrs;
 	return NULL;
 }
 
@@ -390,11 +420,15 @@ static int value_set(struct cfg_load *ld, const struct cfg_key *k, const char *v
 		break;
 	case CFG_STR:
 	case CFG_ADDR:
+	case CFG_ADDR_OPT:
 	case CFG_LEVEL:
 		why = str_set(k->type, k->type == CFG_STR ? v : trimmed, field);
 		break;
 	case CFG_URLS:
 		why = urls_set(k, v, field);
+		break;
+	case CFG_ADDRS:
+		why = addrs_set(k, v, field);
 		break;
 	case CFG_KEYS:
 		why = keys_set(k, v, ld->cfg);
@@ -492,7 +526,7 @@ static int file_key_apply(struct cfg_load *ld, GKeyFile *kf, const char *path, c
 		err = fail_unknown(ld, src, group, name);
 		goto out;
 	}
-	if (k->type == CFG_URLS || k->type == CFG_KEYS)
+	if (k->type == CFG_URLS || k->type == CFG_ADDRS || k->type == CFG_KEYS)
 		v = g_key_file_get_value(kf, group, name, &gerr);
 	else
 		v = g_key_file_get_string(kf, group, name, &gerr);
@@ -800,6 +834,12 @@ static int config_check(struct cfg_load *ld)
 		return fail(ld, "%s: [ice] turn_urls: TURN servers need [ice] turn_username "
 				"and turn_credential", ld->src[key_index(key_find("ice", "turn_urls"))]);
 	}
+	if ((cfg->port_min == 0) != (cfg->port_max == 0) || cfg->port_min > cfg->port_max)
+		return fail(ld, "%s: [media] port_min and port_max: give both (min <= max) or neither",
+			    ld->src[key_index(key_find("media", "port_min"))]);
+	if (!cfg->cert_file[0] != !cfg->key_file[0])
+		return fail(ld, "%s: [dtls] cert_file and key_file go together",
+			    ld->src[key_index(key_find("dtls", "cert_file"))]);
 	if (cfg->dev)
 		return dev_check(ld);
 	if (!cfg->n_keys)
@@ -860,10 +900,12 @@ void config_free(struct config *cfg)
 		switch (cfg_keys[i].type) {
 		case CFG_STR:
 		case CFG_ADDR:
+		case CFG_ADDR_OPT:
 		case CFG_LEVEL:
 			g_free(*(char **)field);
 			break;
 		case CFG_URLS:
+		case CFG_ADDRS:
 			g_strfreev(*(char ***)field);
 			break;
 		case CFG_KEYS:

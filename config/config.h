@@ -58,6 +58,19 @@ struct config {
 	char **turn_urls;       /* owned, NULL-terminated; default empty */
 	char *turn_username;    /* owned; default "" */
 	char *turn_credential;  /* owned; default "" */
+
+	/* [media] */
+	char **local_addrs;     /* owned, NULL-terminated IP literals to gather ICE
+	                           candidates on; empty = every interface */
+	unsigned port_min;      /* UDP port range for media, 0 = any; default 0 */
+	unsigned port_max;      /* default 0; both or neither, min <= max */
+	char *public_ip;        /* owned; announced in host candidates (NAT 1:1); "" = none */
+	unsigned max_tracks;    /* tracks one participant may publish, 1..64; default 8 */
+	unsigned connect_timeout; /* seconds for ICE + DTLS to connect, 5..120; default 20 */
+
+	/* [dtls] */
+	char *cert_file;        /* owned; PEM certificate, "" = generate at start */
+	char *key_file;         /* owned; PEM private key of cert_file */
 };
 
 /* Builds the configuration. `argv` are the command-line arguments (argv[0]

@@ -614,7 +614,7 @@ static void test_conf_documents_every_key(void **state)
 
 	assert_true(g_file_get_contents(path, &text, NULL, NULL));
 	conf = conf_defaults(text);
-	assert_int_equal(g_hash_table_size(table), 28);
+	assert_int_equal(g_hash_table_size(table), 36);
 	assert_int_equal(g_hash_table_size(conf), g_hash_table_size(table));
 	g_hash_table_iter_init(&it, table);
 	while (g_hash_table_iter_next(&it, &key, &def)) {
@@ -700,6 +700,50 @@ static void test_conf_loads_as_defaults(void **state)
 	g_free(path);
 }
 
+/* [media] and [dtls]: address lists, the port range and the cert/key pair. */
+static void test_media_keys(void **state)
+{
+	const char *const env[] = { "PARLEY_MEDIA_LOCAL_ADDRS=127.0.0.1; ::1", NULL };
+	const char *const ok[] = { "--dev", "--set", "media.port_min=40000", "--set",
+				   "media.port_max=40100", "--set", "media.public_ip=203.0.113.9",
+				   NULL };
+	struct config *cfg = load_ok(ok, env);
+	char *err;
+
+	assert_string_equal(cfg->local_addrs[0], "127.0.0.1");
+	assert_string_equal(cfg->local_addrs[1], "::1");
+	assert_null(cfg->local_addrs[2]);
+	assert_int_equal(cfg->port_min, 40000);
+	assert_int_equal(cfg->port_max, 40100);
+	assert_string_equal(cfg->public_ip, "203.0.113.9");
+	assert_int_equal(cfg->max_tracks, 8);
+	assert_string_equal(cfg->cert_file, "");
+	config_free(cfg);
+
+	err = load_fail((const char *const[]){ "--dev", "--set", "media.local_addrs=127.0.0.1;eth0",
+					       NULL }, (const char *const[]){ NULL });
+	assert_non_null(strstr(err, "[media] local_addrs"));
+	assert_non_null(strstr(err, "eth0"));
+	g_free(err);
+	err = load_fail((const char *const[]){ "--dev", "--set", "media.port_min=5000", NULL },
+			(const char *const[]){ NULL });
+	assert_non_null(strstr(err, "port_max"));
+	g_free(err);
+	err = load_fail((const char *const[]){ "--dev", "--set", "media.port_min=6000", "--set",
+					       "media.port_max=5000", NULL },
+			(const char *const[]){ NULL });
+	assert_non_null(strstr(err, "min <= max"));
+	g_free(err);
+	err = load_fail((const char *const[]){ "--dev", "--set", "media.public_ip=example.org", NULL },
+			(const char *const[]){ NULL });
+	assert_non_null(strstr(err, "[media] public_ip"));
+	g_free(err);
+	err = load_fail((const char *const[]){ "--dev", "--set", "dtls.cert_file=/x.pem", NULL },
+			(const char *const[]){ NULL });
+	assert_non_null(strstr(err, "go together"));
+	g_free(err);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -728,6 +772,7 @@ int main(void)
 		cmocka_unit_test(test_help),
 		cmocka_unit_test(test_conf_documents_every_key),
 		cmocka_unit_test(test_conf_loads_as_defaults),
+		cmocka_unit_test(test_media_keys),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
