@@ -6,8 +6,8 @@
  *
  * Pointers in parsed structs point into the caller's buffer, which must stay
  * alive and unchanged while they are used. Nothing here keeps state except
- * the caller-owned writer and jitter estimator, so every function may be
- * called from any thread on data that thread owns (the room's worker).
+ * the caller-owned iterators, writer and jitter estimator: every function is
+ * @thread any, on data the calling thread owns (the room's worker).
  * Errors are positive errno values: EBADMSG malformed input, ENOENT "not
  * this kind", EINVAL bad argument, ENOSPC buffer too small. */
 #ifndef PARLEY_MEDIA_RTCP_H
@@ -62,7 +62,8 @@ enum rtcp_kind {
 #define RTCP_REPORT_BLOCK_SIZE 24
 #define RTCP_MAX_PACKET (4 * 65536) /* the 16-bit length field's limit */
 
-/* One element of a compound packet. */
+/* One element of a compound packet, as rtcp_iter_next fills it (the parsers
+ * below take it from there). */
 struct rtcp_pkt {
 	enum rtcp_kind kind;
 	uint8_t type;        /* PT */

@@ -6,8 +6,8 @@
  * first-byte demultiplexing of RFC 7983 / RFC 5761.
  *
  * Nothing here keeps state between calls except the unwrappers, which belong
- * to their caller; every function may be called from any thread on data that
- * thread owns (in practice: the room's worker). Errors are returned as
+ * to their caller: every function is @thread any, on data the calling thread
+ * owns (in practice: the room's worker). Errors are returned as
  * positive errno values: EBADMSG for malformed input, ENOENT for "not
  * present", EINVAL for a bad argument, ENOSPC when a buffer is too small. */
 #ifndef PARLEY_MEDIA_RTP_H

@@ -1,0 +1,405 @@
+/* transport.c - see transport.h. */
+#define LOG_MOD "transport"
+#include "media/transport.h"
+#include "media/base/log.h"
+#include "media/ice.h"
+#include "media/pktbuf.h"
+#include "media/rtp.h"
+#include "media/srtp.h"
+
+#include <errno.h>
+#include <string.h>
+
+struct transport {
+	GMainContext *ctx;         /* borrowed */
+	struct transport_handlers h;
+	void *arg;
+	char *name;                /* owned */
+	struct ice_agent *ice;     /* owned */
+	struct dtls_cert *cert;    /* ref */
+	struct dtls_sess *dtls;    /* owned, once the remote fingerprint is known */
+	struct srtp_sess *srtp;    /* owned, once DTLS is done */
+	enum dtls_role role;
+	char *remote_ufrag;        /* owned */
+	GPtrArray *local_cands;    /* owned, of char* */
+	bool gathered;
+	bool ice_up;
+	bool closed;
+	bool dtls_started;
+	GSource *timeout;          /* owned */
+	struct transport_stats st;
+	unsigned connect_timeout_s;
+};
+
+static void transport_close(struct transport *t, int err, const char *reason)
+{
+	if (t->closed)
+		return;
+	t->closed = true;
+	if (t->timeout) {
+		g_source_destroy(t->timeout);
+		g_source_unref(t->timeout);
+		t->timeout = NULL;
+	}
+	log_info("[%s] closed: %s", t->name, reason);
+	t->h.closed(t->arg, err, reason);
+}
+
+/* --- DTLS handlers ---------------------------------------------------- */
+
+static void on_dtls_send(void *arg, const uint8_t *data, size_t len)
+{
+	struct transport *t = arg;
+
+	if (ice_agent_send(t->ice, data, len))
+		t->st.send_errors++;
+}
+
+static int srtp_profile_of(enum dtls_srtp_profile p, enum srtp_profile *out)
+{
+	if (p == DTLS_SRTP_AEAD_AES_128_GCM)
+		*out = SRTP_PROFILE_AEAD_AES_128_GCM;
+	else if (p == DTLS_SRTP_AES128_CM_SHA1_80)
+		*out = SRTP_PROFILE_AES128_CM_SHA1_80;
+	else
+		return ENOTSUP;
+	return 0;
+}
+
+static void on_dtls_connected(void *arg, const struct dtls_srtp_keys *keys)
+{
+	struct transport *t = arg;
+	struct srtp_master local = { .len = keys->key_len + keys->salt_len };
+	struct srtp_master remote = { .len = keys->key_len + keys->salt_len };
+	enum srtp_profile prof;
+
+	if (srtp_profile_of(keys->profile, &prof) || local.len > sizeof(local.bytes)) {
+		transport_close(t, EPROTO, "no SRTP profile negotiated");
+		return;
+	}
+	memcpy(local.bytes, keys->local, local.len);
+	memcpy(remote.bytes, keys->remote, remote.len);
+	if (srtp_sess_alloc(&t->srtp, prof, &local, &remote)) {
+		transport_close(t, EIO, "cannot key SRTP");
+		return;
+	}
+	memset(&local, 0, sizeof(local));
+	memset(&remote, 0, sizeof(remote));
+	if (t->timeout) {
+		g_source_destroy(t->timeout);
+		g_source_unref(t->timeout);
+		t->timeout = NULL;
+	}
+	log_info("[%s] connected (%s, %s)", t->name, dtls_srtp_profile_name(keys->profile),
+		 ice_agent_pair_str(t->ice));
+	t->h.connected(t->arg);
+}
+
+static void on_dtls_failed(void *arg, int err, const char *reason)
+{
+	struct transport *t = arg;
+	char msg[160];
+
+	g_snprintf(msg, sizeof(msg), "DTLS: %s", reason);
+	transport_close(t, err, msg);
+}
+
+static const struct dtls_handlers dtls_h = {
+	.send = on_dtls_send,
+	.connected = on_dtls_connected,
+	.failed = on_dtls_failed,
+};
+
+/* --- ICE handlers ----------------------------------------------------- */
+
+static void on_ice_candidate(void *arg, const char *cand)
+{
+	struct transport *t = arg;
+
+	g_ptr_array_add(t->local_cands, g_strdup(cand));
+	t->h.candidate(t->arg, cand);
+}
+
+static void on_ice_gathering_done(void *arg)
+{
+	struct transport *t = arg;
+
+	t->gathered = true;
+	t->h.gathering_done(t->arg);
+}
+
+static void dtls_maybe_start(struct transport *t)
+{
+	if (!t->ice_up || !t->dtls || t->dtls_started)
+		return;
+	t->dtls_started = true;
+	/* A client sends its ClientHello now; a server waits for one (and also
+	 * starts on the first record it gets, which may come before ICE tells
+	 * us the pair is up). */
+	dtls_sess_start(t->dtls);
+}
+
+static void on_ice_state(void *arg, enum ice_state st)
+{
+	struct transport *t = arg;
+
+	if (st == ICE_STATE_CONNECTED) {
+		t->ice_up = true;
+		dtls_maybe_start(t);
+	} else if (st == ICE_STATE_FAILED) {
+		transport_close(t, ECONNRESET, t->ice_up ? "ICE consent lost" : "ICE failed");
+	}
+}
+
+static void on_ice_recv(void *arg, uint8_t *buf, size_t len)
+{
+	struct transport *t = arg;
+	struct pktbuf *p;
+
+	t->st.bytes_in += len;
+	enum rtp_class cls = rtp_classify(buf, len);
+
+	if (cls == RTP_CLASS_DTLS) {
+		if (t->dtls)
+			dtls_sess_recv(t->dtls, buf, len);
+		else
+			t->st.dropped++;
+		return;
+	}
+	if ((cls != RTP_CLASS_RTP && cls != RTP_CLASS_RTCP) || !t->srtp || t->closed ||
+	    len > PKTBUF_CAP) {
+		t->st.dropped++;
+		return;
+	}
+	if (cls == RTP_CLASS_RTCP) {
+		if (srtp_sess_unprotect_rtcp(t->srtp, buf, &len)) {
+			t->st.srtp_errors++;
+			return;
+		}
+		t->st.rtcp_in++;
+		t->h.rtcp(t->arg, buf, len);
+		return;
+	}
+	p = pktbuf_alloc();
+	memcpy(p->data, buf, len);
+	p->len = len;
+	if (srtp_sess_unprotect_rtp(t->srtp, p->data, &p->len)) {
+		t->st.srtp_errors++;
+	} else {
+		t->st.rtp_in++;
+		t->h.rtp(t->arg, p);
+	}
+	pktbuf_unref(p);
+}
+
+static const struct ice_handlers ice_h = {
+	.candidate = on_ice_candidate,
+	.gathering_done = on_ice_gathering_done,
+	.state = on_ice_state,
+	.recv = on_ice_recv,
+};
+
+/* --- public ----------------------------------------------------------- */
+
+static gboolean on_timeout(gpointer data)
+{
+	struct transport *t = data;
+
+	g_source_unref(t->timeout);
+	t->timeout = NULL;
+	transport_close(t, ETIMEDOUT, t->ice_up ? "DTLS did not complete in time" :
+						  "ICE did not connect in time");
+	return G_SOURCE_REMOVE;
+}
+
+int transport_alloc(struct transport **out, const struct transport_params *p,
+		    const struct transport_handlers *h, void *arg)
+{
+	struct transport *t = g_new0(struct transport, 1);
+	struct ice_params ip = {
+		.ctx = p->ctx,
+		.controlling = p->ice_controlling,
+		.local_addrs = p->local_addrs,
+		.port_min = p->port_min,
+		.port_max = p->port_max,
+		.public_ip = p->public_ip,
+	};
+	int err;
+
+	t->ctx = p->ctx;
+	t->h = *h;
+	t->arg = arg;
+	t->name = g_strdup(p->name ? p->name : "transport");
+	t->cert = dtls_cert_ref(p->cert);
+	t->local_cands = g_ptr_array_new_with_free_func(g_free);
+	t->connect_timeout_s = p->connect_timeout_s ? p->connect_timeout_s : 20;
+	err = ice_agent_alloc(&t->ice, &ip, &ice_h, t);
+	if (err) {
+		transport_free(t);
+		return err;
+	}
+	t->timeout = g_timeout_source_new_seconds(t->connect_timeout_s);
+	g_source_set_callback(t->timeout, on_timeout, t, NULL);
+	g_source_attach(t->timeout, t->ctx);
+	*out = t;
+	return 0;
+}
+
+void transport_free(struct transport *t)
+{
+	if (!t)
+		return;
+	if (t->timeout) {
+		g_source_destroy(t->timeout);
+		g_source_unref(t->timeout);
+	}
+	dtls_sess_free(t->dtls);
+	ice_agent_free(t->ice);
+	srtp_sess_free(t->srtp);
+	dtls_cert_unref(t->cert);
+	g_ptr_array_free(t->local_cands, TRUE);
+	g_free(t->remote_ufrag);
+	g_free(t->name);
+	g_free(t);
+}
+
+int transport_gather(struct transport *t)
+{
+	return ice_agent_gather(t->ice);
+}
+
+const char *transport_ice_ufrag(const struct transport *t)
+{
+	return ice_agent_ufrag(t->ice);
+}
+
+const char *transport_ice_pwd(const struct transport *t)
+{
+	return ice_agent_pwd(t->ice);
+}
+
+const char *const *transport_local_candidates(const struct transport *t, unsigned *n)
+{
+	*n = t->local_cands->len;
+	return (const char *const *)t->local_cands->pdata;
+}
+
+bool transport_gathering_done(const struct transport *t)
+{
+	return t->gathered;
+}
+
+static int dtls_create(struct transport *t, const char *fp_alg, const uint8_t *fp,
+		       size_t fp_len, enum dtls_role role)
+{
+	struct dtls_sess_params dp = {
+		.role = role,
+		.fp_alg = fp_alg,
+		.fp = fp,
+		.fp_len = fp_len,
+		.ctx = t->ctx,
+		.handshake_timeout_ms = t->connect_timeout_s * 1000,
+		.name = t->name,
+	};
+	int err = dtls_sess_alloc(&t->dtls, t->cert, &dp, &dtls_h, t);
+
+	if (err)
+		return err;
+	t->role = role;
+	dtls_maybe_start(t);
+	return 0;
+}
+
+int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd,
+			 const char *fp_alg, const uint8_t *fp, size_t fp_len,
+			 enum dtls_role role)
+{
+	int err;
+
+	if (!t->remote_ufrag || strcmp(t->remote_ufrag, ufrag) != 0) {
+		if (t->remote_ufrag) {
+			log_info("[%s] ICE restart by the peer", t->name);
+			err = ice_agent_restart(t->ice);
+			if (err)
+				return err;
+		}
+		err = ice_agent_set_remote_credentials(t->ice, ufrag, pwd);
+		if (err)
+			return err;
+		g_free(t->remote_ufrag);
+		t->remote_ufrag = g_strdup(ufrag);
+	}
+	if (!t->dtls)
+		return dtls_create(t, fp_alg, fp, fp_len, role);
+	return role == t->role ? 0 : EPROTO;
+}
+
+int transport_add_remote_candidate(struct transport *t, const char *cand)
+{
+	return ice_agent_add_remote_candidate(t->ice, cand);
+}
+
+void transport_remote_gathering_done(struct transport *t)
+{
+	ice_agent_remote_gathering_done(t->ice);
+}
+
+int transport_restart_ice(struct transport *t)
+{
+	g_ptr_array_set_size(t->local_cands, 0);
+	return ice_agent_restart(t->ice);
+}
+
+bool transport_connected(const struct transport *t)
+{
+	return t->srtp && !t->closed;
+}
+
+int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap)
+{
+	int err;
+
+	if (!t->srtp || t->closed)
+		return ENOTCONN;
+	err = srtp_sess_protect_rtp(t->srtp, buf, &len, cap);
+	if (!err)
+		err = ice_agent_send(t->ice, buf, len);
+	if (err) {
+		t->st.send_errors++;
+		return err;
+	}
+	t->st.rtp_out++;
+	t->st.bytes_out += len;
+	return 0;
+}
+
+int transport_send_rtcp(struct transport *t, uint8_t *buf, size_t len, size_t cap)
+{
+	int err;
+
+	if (!t->srtp || t->closed)
+		return ENOTCONN;
+	err = srtp_sess_protect_rtcp(t->srtp, buf, &len, cap);
+	if (!err)
+		err = ice_agent_send(t->ice, buf, len);
+	if (err) {
+		t->st.send_errors++;
+		return err;
+	}
+	t->st.rtcp_out++;
+	t->st.bytes_out += len;
+	return 0;
+}
+
+void transport_stats(const struct transport *t, struct transport_stats *out)
+{
+	*out = t->st;
+}
+
+const char *transport_srtp_profile(const struct transport *t)
+{
+	if (!t->srtp)
+		return "none";
+	return srtp_sess_profile(t->srtp) == SRTP_PROFILE_AEAD_AES_128_GCM ?
+		       "AEAD_AES_128_GCM" : "AES_CM_128_HMAC_SHA1_80";
+}
