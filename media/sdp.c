@@ -862,40 +862,56 @@ struct cand_box {
 	struct sdp *store;
 };
 
+/* The value after "[a=]candidate:" in `line` (NUL-terminated, CRLF
+ * stripped), or NULL with a reason. */
+static const char *cand_value(char *line, const char **why)
+{
+	char *v = line;
+
+	if (g_str_has_prefix(v, "a="))
+		v += 2;
+	if (!g_str_has_prefix(v, "candidate:")) {
+		*why = "not a candidate attribute";
+		return NULL;
+	}
+	for (const char *p = v; *p; p++) {
+		if ((unsigned char)*p < ' ' || *p == 0x7f) {
+			*why = "candidate: control character";
+			return NULL;
+		}
+	}
+	return v + strlen("candidate:");
+}
+
 int sdp_candidate_parse(struct sdp_candidate **out, const char *text, size_t len,
 			char *err, size_t errsize)
 {
 	struct cand_box *box;
-	const char *why = NULL;
+	const char *why = NULL, *v;
 	char *line;
 
-	if (!out || (!text && len))
+	if (!out || !text)
 		return EINVAL;
 	if (err && errsize)
 		err[0] = '\0';
-	if (len > SDP_MAX_LINE || memchr(text, '\0', len))
-		why = len > SDP_MAX_LINE ? "candidate: too long" : "candidate: NUL byte";
-	line = why ? NULL : g_strndup(text, len);
-	if (line) {
-		char *v = g_strchomp(line);
-
-		if (g_str_has_prefix(v, "a="))
-			v += 2;
-		if (!g_str_has_prefix(v, "candidate:"))
-			why = "not a candidate attribute";
-		for (const char *p = v; !why && *p; p++)
-			if ((unsigned char)*p < ' ' || *p == 0x7f)
-				why = "candidate: control character";
-		box = g_new0(struct cand_box, 1);
-		box->store = sdp_model_new();
-		if (!why)
-			why = sdp_candidate_parse_value(&box->c, v + strlen("candidate:"), box->store);
-		if (!why)
-			*out = &box->c;
-		else
-			sdp_candidate_free(&box->c);
-		g_free(line);
-	}
+	if (len > SDP_MAX_LINE)
+		why = "candidate: too long";
+	else if (memchr(text, '\0', len))
+		why = "candidate: NUL byte";
+	if (why)
+		goto out;
+	line = g_strchomp(g_strndup(text, len));
+	v = cand_value(line, &why);
+	box = g_new0(struct cand_box, 1);
+	box->store = sdp_model_new();
+	if (v)
+		why = sdp_candidate_parse_value(&box->c, v, box->store);
+	if (why)
+		sdp_candidate_free(&box->c);
+	else
+		*out = &box->c;
+	g_free(line);
+out:
 	if (why && err && errsize)
 		snprintf(err, errsize, "%s", why);
 	return why ? EBADMSG : 0;

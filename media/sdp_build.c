@@ -204,6 +204,8 @@ static void answer_simulcast(struct sdp *s, struct sdp_media *am, const struct s
 		for (unsigned j = 0; j < om->n_rids; j++)
 			declared = declared || (om->rids[j].dir == SDP_DIR_SENDONLY &&
 						strcmp(om->rids[j].id, or->rid) == 0);
+		for (unsigned j = 0; j < am->n_rids; j++)
+			declared = declared && strcmp(am->rids[j].id, or->rid) != 0;
 		if (!declared)
 			continue;
 		rid = sdp_arr_push(&am->rids, &am->n_rids, sizeof(*rid), SDP_MAX_RIDS);

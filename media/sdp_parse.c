@@ -626,6 +626,9 @@ static int sim_list(struct parser *p, struct sdp_simulcast *sim, char *list)
 
 			if (!sdp_is_rid(alt + paused))
 				return perr(p, "a=simulcast: bad rid");
+			for (unsigned i = 0; i < sim->n_rids; i++)
+				if (strcmp(sim->rids[i].rid, alt + paused) == 0)
+					return perr(p, "a=simulcast: rid %s listed twice", alt + paused);
 			r = sdp_arr_push(&sim->rids, &sim->n_rids, sizeof(*r), SDP_MAX_RIDS);
 			if (!r)
 				return perr(p, "a=simulcast: more than %d rids", SDP_MAX_RIDS);

@@ -109,7 +109,7 @@ static void w_session(struct wr *w, const struct sdp *s)
 	const char *name = s->name && *s->name ? s->name : "-";
 
 	w_ok(w, sdp_is_visible(user, 1, SDP_VALUE_MAX) && sdp_is_digits(id, 1, 32) &&
-		     sdp_is_digits(ver, 1, 32) && sdp_is_value(name, SDP_VALUE_MAX));
+		     sdp_is_digits(ver, 1, 32) && sdp_is_text(name, 1, SDP_VALUE_MAX));
 	w_line(w, "v=0");
 	w_line(w, "o=%s %s %s IN IP4 127.0.0.1", user, id, ver);
 	w_line(w, "s=%s", name);

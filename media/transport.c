@@ -172,12 +172,16 @@ static void on_ice_recv(void *arg, uint8_t *buf, size_t len)
 		return;
 	}
 	if (cls == RTP_CLASS_RTCP) {
-		if (srtp_sess_unprotect_rtcp(t->srtp, buf, &len)) {
+		/* libsrtp reads words: unprotect in an aligned copy */
+		_Alignas(8) uint8_t rtcp[PKTBUF_CAP];
+
+		memcpy(rtcp, buf, len);
+		if (srtp_sess_unprotect_rtcp(t->srtp, rtcp, &len)) {
 			t->st.srtp_errors++;
 			return;
 		}
 		t->st.rtcp_in++;
-		t->h.rtcp(t->arg, buf, len);
+		t->h.rtcp(t->arg, rtcp, len);
 		return;
 	}
 	p = pktbuf_alloc();

@@ -2,6 +2,7 @@
 #define LOG_MOD "room"
 #include "rooms/room.h"
 #include "rooms/evq.h"
+#include "rooms/sfu.h"
 #include "rooms/store.h"
 #include "media/base/log.h"
 #include "media/base/util.h"
@@ -21,7 +22,8 @@ struct participant {
 	bool can_subscribe;
 	bool can_publish_data;
 	int64_t joined_at;
-	struct evq *evq; /* ref */
+	struct evq *evq;      /* ref */
+	struct pmedia *media; /* owned */
 };
 
 struct room {
@@ -45,6 +47,7 @@ struct room {
 	unsigned participant_timeout;
 	unsigned event_buffer;
 	struct room_counters *ctr; /* borrowed */
+	const struct sfu_cfg *sfu; /* borrowed */
 	room_expire_h *expire_h;
 	void *expire_arg;
 };
@@ -53,6 +56,7 @@ static void participant_free(gpointer data)
 {
 	struct participant *p = data;
 
+	pmedia_free(p->media);
 	evq_unref(p->evq);
 	g_free(p->identity);
 	g_free(p->name);
@@ -62,11 +66,12 @@ static void participant_free(gpointer data)
 
 static json_t *participant_json(const struct participant *p)
 {
-	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:b, s:b, s:b}}", "id", p->id, "identity",
-			 p->identity, "name", p->name, "metadata", p->metadata, "joined_at",
-			 (json_int_t)p->joined_at, "permissions", "can_publish",
-			 p->can_publish, "can_subscribe", p->can_subscribe,
-			 "can_publish_data", p->can_publish_data);
+	return json_pack("{s:s, s:s, s:s, s:s, s:I, s:{s:b, s:b, s:b}, s:o}", "id", p->id,
+			 "identity", p->identity, "name", p->name, "metadata", p->metadata,
+			 "joined_at", (json_int_t)p->joined_at, "permissions", "can_publish",
+			 p->can_publish, "can_subscribe", p->can_subscribe, "can_publish_data",
+			 p->can_publish_data, "tracks",
+			 p->media ? pmedia_tracks_json(p->media) : json_array());
 }
 
 /* Pushes one event to every participant but `except` (may be NULL). Takes
@@ -114,11 +119,113 @@ static struct participant *find_by(struct room *r, const char *id, const char *i
 	return NULL;
 }
 
+static void track_withdraw(struct room *r, struct participant *owner, struct producer *prod);
+
+static struct participant *by_media(struct room *r, struct pmedia *pm, guint *index)
+{
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *p = g_ptr_array_index(r->participants, i);
+
+		if (p->media == pm) {
+			if (index)
+				*index = i;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+static void sfu_event(void *arg, struct pmedia *pm, const char *type, json_t *data)
+{
+	struct room *r = arg;
+	struct participant *p = by_media(r, pm, NULL);
+
+	if (p)
+		send_one(r, p, type, data);
+	else
+		json_decref(data);
+}
+
+static void sfu_track_added(void *arg, struct pmedia *pm, struct producer *prod)
+{
+	struct room *r = arg;
+	struct participant *owner = by_media(r, pm, NULL);
+
+	if (!owner)
+		return;
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *q = g_ptr_array_index(r->participants, i);
+
+		if (q != owner && q->media)
+			pmedia_consume(q->media, prod);
+	}
+	broadcast(r, "track_published",
+		  json_pack("{s:o, s:o}", "participant", participant_json(owner), "track",
+			    producer_json(prod)),
+		  owner);
+}
+
+static void sfu_track_removed(void *arg, struct pmedia *pm, struct producer *prod)
+{
+	struct room *r = arg;
+	struct participant *owner = by_media(r, pm, NULL);
+
+	if (owner)
+		track_withdraw(r, owner, prod);
+}
+
+static void remove_at(struct room *r, guint index, const char *reason);
+
+static void sfu_failed(void *arg, struct pmedia *pm, const char *reason)
+{
+	struct room *r = arg;
+	guint index;
+
+	log_warn("[room=%s] media of a participant failed: %s", r->name, reason);
+	if (by_media(r, pm, &index))
+		remove_at(r, index, "media_failed");
+}
+
+static const struct sfu_room_ops sfu_ops = {
+	.event = sfu_event,
+	.track_added = sfu_track_added,
+	.track_removed = sfu_track_removed,
+	.failed = sfu_failed,
+};
+
+/* Tells every participant but the owner that a track is gone and stops
+ * their copies of it. */
+static void track_withdraw(struct room *r, struct participant *owner, struct producer *prod)
+{
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *q = g_ptr_array_index(r->participants, i);
+
+		if (q != owner && q->media)
+			pmedia_unconsume(q->media, prod);
+	}
+	broadcast(r, "track_unpublished",
+		  json_pack("{s:s, s:s}", "participant_id", owner->id, "track_id", prod->id), owner);
+}
+
+/* Before a participant goes: the others stop receiving its tracks. */
+static void media_withdraw(struct room *r, struct participant *p)
+{
+	GPtrArray *prods;
+
+	if (!p->media)
+		return;
+	prods = pmedia_producers(p->media);
+	for (guint i = 0; i < prods->len; i++)
+		track_withdraw(r, p, g_ptr_array_index(prods, i));
+}
+
 /* Takes a participant out of the room: the others get participant_left, it
  * gets "disconnected" and its queue closes. */
 static void remove_at(struct room *r, guint index, const char *reason)
 {
 	struct participant *p = g_ptr_array_steal_index(r->participants, index);
+
+	media_withdraw(r, p);
 
 	g_atomic_int_add(&r->count, -1);
 	__atomic_fetch_add(&r->ctr->participants, -1, __ATOMIC_RELAXED);
@@ -192,6 +299,7 @@ struct room *room_alloc(const struct room_params *p, struct worker *w)
 	r->participant_timeout = p->participant_timeout;
 	r->event_buffer = p->event_buffer;
 	r->ctr = p->counters;
+	r->sfu = p->sfu;
 	r->expire_h = p->expire_h;
 	r->expire_arg = p->expire_arg;
 	worker_load_add(w, 1);
@@ -328,7 +436,31 @@ static struct participant *participant_new(struct room *r, const struct rooms_jo
 	p->can_publish_data = spec->can_publish_data;
 	p->joined_at = util_unix_time();
 	p->evq = evq_alloc(r->event_buffer);
+	if (r->sfu) {
+		char name[96];
+
+		g_snprintf(name, sizeof(name), "%s/%s", r->name, p->id);
+		p->media = pmedia_alloc(r->sfu, r->w, &sfu_ops, r, name, p->id, p->can_publish,
+					p->can_subscribe);
+	}
 	return p;
+}
+
+/* A new participant receives every track already published. */
+static void media_catch_up(struct room *r, struct participant *p)
+{
+	if (!p->media)
+		return;
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *q = g_ptr_array_index(r->participants, i);
+		GPtrArray *prods;
+
+		if (q == p || !q->media)
+			continue;
+		prods = pmedia_producers(q->media);
+		for (guint j = 0; j < prods->len; j++)
+			pmedia_consume(p->media, g_ptr_array_index(prods, j));
+	}
 }
 
 void room_join(struct room *r, const struct rooms_join_spec *spec, struct rooms_result *res)
@@ -361,6 +493,7 @@ void room_join(struct room *r, const struct rooms_join_spec *spec, struct rooms_
 	broadcast(r, "participant_joined", json_pack("{s:o}", "participant", participant_json(p)),
 		  NULL);
 	g_ptr_array_add(r->participants, p);
+	media_catch_up(r, p);
 	g_atomic_int_add(&r->count, 1);
 	__atomic_fetch_add(&r->ctr->participants, 1, __ATOMIC_RELAXED);
 	__atomic_fetch_add(&r->ctr->joins, 1, __ATOMIC_RELAXED);
@@ -446,4 +579,62 @@ unsigned room_max_participants_locked(const struct room *r)
 unsigned room_empty_timeout_locked(const struct room *r)
 {
 	return r->empty_timeout;
+}
+
+/* --- media calls ---------------------------------------------------------- */
+
+/* The participant `pid` if the caller is that participant (media calls are
+ * the participant's own). */
+static struct participant *media_owner(struct room *r, const char *pid,
+				       const struct rooms_caller *caller, struct rooms_result *res)
+{
+	struct rooms_caller self_only = { .identity = caller->identity, .admin = false };
+	guint index;
+	struct participant *p = find_for(r, pid, &self_only, &index, res);
+
+	if (p && !p->media) {
+		res->err = ENOTSUP;
+		snprintf(res->msg, sizeof(res->msg), "media is not enabled on this server");
+		return NULL;
+	}
+	return p;
+}
+
+void room_publish(struct room *r, const char *pid, const struct rooms_caller *caller,
+		  const char *sdp, size_t len, void (*done)(int, const char *, char *, void *),
+		  void *arg)
+{
+	struct rooms_result res = { 0 };
+	struct participant *p;
+
+	WORKER_ASSERT(r->w);
+	p = media_owner(r, pid, caller, &res);
+	if (!p) {
+		done(res.err, res.msg, NULL, arg);
+		return;
+	}
+	pmedia_publish(p->media, sdp, len, done, arg);
+}
+
+void room_subscribe(struct room *r, const char *pid, const struct rooms_caller *caller,
+		    unsigned version, const char *sdp, size_t len, struct rooms_result *res)
+{
+	struct participant *p;
+
+	WORKER_ASSERT(r->w);
+	p = media_owner(r, pid, caller, res);
+	if (p)
+		res->err = pmedia_subscribe_answer(p->media, version, sdp, len, res->msg,
+						   sizeof(res->msg));
+}
+
+void room_trickle(struct room *r, const char *pid, const struct rooms_caller *caller, bool sub,
+		  const char *frag, size_t len, struct rooms_result *res)
+{
+	struct participant *p;
+
+	WORKER_ASSERT(r->w);
+	p = media_owner(r, pid, caller, res);
+	if (p)
+		res->err = pmedia_trickle(p->media, sub, frag, len, res->msg, sizeof(res->msg));
 }

@@ -7,6 +7,7 @@
 
 #include <jansson.h>
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "rooms/rooms.h"
@@ -14,6 +15,7 @@
 struct room;
 struct worker;
 struct store_room;
+struct sfu_cfg;
 
 /* What happens when a room's own timer decides it should go (empty too long). */
 typedef void(room_expire_h)(struct room *r, void *arg);
@@ -32,6 +34,7 @@ struct room_params {
 	unsigned participant_timeout;
 	unsigned event_buffer;
 	struct room_counters *counters; /* borrowed, outlives the room */
+	const struct sfu_cfg *sfu;      /* borrowed; NULL: no media */
 	room_expire_h *expire_h;
 	void *expire_arg;
 };
@@ -77,6 +80,17 @@ json_t *room_participants_json(struct room *r);
 /* A reference to a participant's queue; fills res. @thread worker */
 void room_events_open(struct room *r, const char *pid, const struct rooms_caller *caller,
 		      struct rooms_result *res);
+
+/* Media calls of a participant on itself (caller->identity must match).
+ * room_publish answers through `done` (possibly later, on this worker) with
+ * the SDP answer; errors as pmedia_publish plus ENOENT/ESRCH/EACCES. */
+void room_publish(struct room *r, const char *pid, const struct rooms_caller *caller,
+		  const char *sdp, size_t len, void (*done)(int, const char *, char *, void *),
+		  void *arg);
+void room_subscribe(struct room *r, const char *pid, const struct rooms_caller *caller,
+		    unsigned version, const char *sdp, size_t len, struct rooms_result *res);
+void room_trickle(struct room *r, const char *pid, const struct rooms_caller *caller, bool sub,
+		  const char *frag, size_t len, struct rooms_result *res);
 
 /* Stored description of the room (strings owned by the room, valid while
  * its info lock is not released: copy under room_info_lock). */

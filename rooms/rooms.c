@@ -25,7 +25,10 @@ struct rooms {
 	struct room_counters ctr;
 };
 
-enum job_kind { JOB_GET, JOB_UPDATE, JOB_DELETE, JOB_JOIN, JOB_LEAVE, JOB_PARTICIPANTS, JOB_EVENTS };
+enum job_kind {
+	JOB_GET, JOB_UPDATE, JOB_DELETE, JOB_JOIN, JOB_LEAVE, JOB_PARTICIPANTS, JOB_EVENTS,
+	JOB_PUBLISH, JOB_SUBSCRIBE, JOB_TRICKLE,
+};
 
 struct job {
 	enum job_kind kind;
@@ -39,6 +42,10 @@ struct job {
 	struct rooms_join_spec join; /* strings owned */
 	char *caller_identity;       /* owned */
 	bool caller_admin;
+	char *body;                  /* owned: SDP or trickle fragment */
+	size_t body_len;
+	unsigned version;
+	bool sub;
 };
 
 bool rooms_name_valid(const char *name)
@@ -120,6 +127,7 @@ static struct room *registry_add_locked(struct rooms *rs, const struct store_roo
 		.participant_timeout = rs->opts.participant_timeout,
 		.event_buffer = rs->opts.event_buffer,
 		.counters = &rs->ctr,
+		.sfu = rs->opts.sfu,
 		.expire_h = room_expired,
 		.expire_arg = rs,
 	};
@@ -281,7 +289,23 @@ static void job_free(struct job *j)
 	g_free((char *)j->join.name);
 	g_free((char *)j->join.metadata);
 	g_free(j->caller_identity);
+	g_free(j->body);
 	g_free(j);
+}
+
+/* The end of an asynchronous publish: the answer or an error. */
+static void publish_done(int err, const char *msg, char *sdp, void *arg)
+{
+	struct job *j = arg;
+	struct rooms_result res = { .err = err };
+
+	if (msg)
+		g_strlcpy(res.msg, msg, sizeof(res.msg));
+	if (!err)
+		res.json = json_pack("{s:s}", "sdp", sdp);
+	g_free(sdp);
+	j->done(&res, j->arg);
+	job_free(j);
 }
 
 static void job_update(struct job *j, struct rooms_result *res)
@@ -376,6 +400,16 @@ static void job_run(void *arg)
 		break;
 	case JOB_EVENTS:
 		room_events_open(j->room, j->pid, &caller, &res);
+		break;
+	case JOB_PUBLISH:
+		/* answered by publish_done, now or once candidates are gathered */
+		room_publish(j->room, j->pid, &caller, j->body, j->body_len, publish_done, j);
+		return;
+	case JOB_SUBSCRIBE:
+		room_subscribe(j->room, j->pid, &caller, j->version, j->body, j->body_len, &res);
+		break;
+	case JOB_TRICKLE:
+		room_trickle(j->room, j->pid, &caller, j->sub, j->body, j->body_len, &res);
 		break;
 	}
 	if (res.err == ENOENT && !res.msg[0])
@@ -505,4 +539,44 @@ void rooms_stats_get(struct rooms *rs, struct rooms_stats *out)
 	out->leaves = __atomic_load_n(&rs->ctr.leaves, __ATOMIC_RELAXED);
 	out->timeouts = __atomic_load_n(&rs->ctr.timeouts, __ATOMIC_RELAXED);
 	out->events = __atomic_load_n(&rs->ctr.events, __ATOMIC_RELAXED);
+}
+
+static struct job *media_job(struct rooms *rs, enum job_kind kind, const char *pid,
+			     const struct rooms_caller *caller, const char *body, size_t len,
+			     rooms_done_h *done, void *arg)
+{
+	struct job *j = job_new(rs, kind, done, arg);
+
+	j->pid = g_strdup(pid);
+	caller_set(j, caller);
+	j->body = g_strndup(body, len);
+	j->body_len = len;
+	return j;
+}
+
+void rooms_publish(struct rooms *rs, const char *room, const char *pid,
+		   const struct rooms_caller *caller, const char *sdp, size_t len,
+		   rooms_done_h *done, void *arg)
+{
+	job_dispatch(rs, room, media_job(rs, JOB_PUBLISH, pid, caller, sdp, len, done, arg));
+}
+
+void rooms_subscribe(struct rooms *rs, const char *room, const char *pid,
+		     const struct rooms_caller *caller, unsigned version, const char *sdp,
+		     size_t len, rooms_done_h *done, void *arg)
+{
+	struct job *j = media_job(rs, JOB_SUBSCRIBE, pid, caller, sdp, len, done, arg);
+
+	j->version = version;
+	job_dispatch(rs, room, j);
+}
+
+void rooms_trickle(struct rooms *rs, const char *room, const char *pid,
+		   const struct rooms_caller *caller, bool sub, const char *frag, size_t len,
+		   rooms_done_h *done, void *arg)
+{
+	struct job *j = media_job(rs, JOB_TRICKLE, pid, caller, frag, len, done, arg);
+
+	j->sub = sub;
+	job_dispatch(rs, room, j);
 }

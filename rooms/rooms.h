@@ -19,6 +19,7 @@ struct rooms;
 struct workers;
 struct store;
 struct evq;
+struct sfu_cfg;
 
 struct rooms_opts {
 	unsigned max_rooms;
@@ -27,6 +28,7 @@ struct rooms_opts {
 	unsigned participant_timeout; /* seconds without an events reader */
 	unsigned event_buffer;        /* events kept per participant */
 	bool auto_create;
+	const struct sfu_cfg *sfu;    /* media settings; NULL: rooms without media */
 };
 
 /* What a call reports. Ownership of `json` and `evq` passes to the callback. */
@@ -128,6 +130,27 @@ void rooms_participants(struct rooms *rs, const char *room, rooms_done_h *done, 
  * EACCES. @thread any */
 void rooms_events_open(struct rooms *rs, const char *room, const char *pid,
 		       const struct rooms_caller *caller, rooms_done_h *done, void *arg);
+
+/* The participant's publish offer: res->json is {"sdp": answer}. Errors:
+ * ENOENT, ESRCH, EACCES (not the caller's participant, or no canPublish),
+ * EBADMSG (bad or unacceptable SDP), E2BIG (too many tracks), EBUSY
+ * (another publish negotiation in progress), ENOTSUP (no media). @thread any */
+void rooms_publish(struct rooms *rs, const char *room, const char *pid,
+		   const struct rooms_caller *caller, const char *sdp, size_t len,
+		   rooms_done_h *done, void *arg);
+
+/* The participant's answer to subscribe offer `version`. Errors: as above,
+ * and ESTALE (not the offer waiting for an answer). @thread any */
+void rooms_subscribe(struct rooms *rs, const char *room, const char *pid,
+		     const struct rooms_caller *caller, unsigned version, const char *sdp,
+		     size_t len, rooms_done_h *done, void *arg);
+
+/* A trickle ICE fragment (RFC 8840) for the publish or subscribe
+ * connection. Errors: as above, ENOENT also when that connection does not
+ * exist yet. @thread any */
+void rooms_trickle(struct rooms *rs, const char *room, const char *pid,
+		   const struct rooms_caller *caller, bool sub, const char *frag, size_t len,
+		   rooms_done_h *done, void *arg);
 
 /* Counters for /metrics. @thread any */
 struct rooms_stats {

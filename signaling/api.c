@@ -86,10 +86,10 @@ static void info(struct http_req *req, void *arg)
 	struct api *a = arg;
 
 	http_respond_json(req, 200,
-			  json_pack("{s:s, s:s, s:b, s:I, s:[s,s,s,s]}", "name", "parley",
+			  json_pack("{s:s, s:s, s:b, s:I, s:[s,s,s,s,s]}", "name", "parley",
 				    "version", PARLEY_VERSION, "dev", a->cfg->dev, "started_at",
 				    (json_int_t)a->started_at, "capabilities", "rooms",
-				    "participants", "events", "access_tokens"));
+				    "participants", "events", "access_tokens", "media"));
 }
 
 static void metrics(struct http_req *req, void *arg)
@@ -178,6 +178,10 @@ static const struct http_route routes[] = {
 	{ "GET", "/v1/rooms/{room}/participants", api_participants_list },
 	{ "DELETE", "/v1/rooms/{room}/participants/{pid}", api_participants_leave },
 	{ "GET", "/v1/rooms/{room}/participants/{pid}/events", api_participants_events },
+	{ "POST", "/v1/rooms/{room}/participants/{pid}/publish", api_media_publish },
+	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/publish", api_media_trickle_publish },
+	{ "POST", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_subscribe },
+	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_trickle_subscribe },
 	{ 0 },
 };
 

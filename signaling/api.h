@@ -51,4 +51,10 @@ void api_participants_list(struct http_req *req, void *arg);
 void api_participants_leave(struct http_req *req, void *arg);
 void api_participants_events(struct http_req *req, void *arg);
 
+/* Handlers in api_media.c. */
+void api_media_publish(struct http_req *req, void *arg);
+void api_media_subscribe(struct http_req *req, void *arg);
+void api_media_trickle_publish(struct http_req *req, void *arg);
+void api_media_trickle_subscribe(struct http_req *req, void *arg);
+
 #endif

@@ -13,6 +13,7 @@ enum apierr {
 	APIERR_UNKNOWN_FIELD,        /* 400 unknown_field */
 	APIERR_MISSING_FIELD,        /* 400 missing_field */
 	APIERR_INVALID_ID,           /* 400 invalid_id */
+	APIERR_INVALID_SDP,          /* 400 invalid_sdp */
 	APIERR_UNAUTHORIZED,         /* 401 unauthorized */
 	APIERR_TOKEN_EXPIRED,        /* 401 token_expired */
 	APIERR_FORBIDDEN,            /* 403 forbidden */
@@ -22,6 +23,8 @@ enum apierr {
 	APIERR_METHOD_NOT_ALLOWED,   /* 405 method_not_allowed */
 	APIERR_ROOM_EXISTS,          /* 409 room_exists */
 	APIERR_ROOM_FULL,            /* 409 room_full */
+	APIERR_TOO_MANY_TRACKS,      /* 409 too_many_tracks */
+	APIERR_NEGOTIATION_CONFLICT, /* 409 negotiation_conflict */
 	APIERR_PAYLOAD_TOO_LARGE,    /* 413 payload_too_large */
 	APIERR_UNSUPPORTED_MEDIA_TYPE,/* 415 unsupported_media_type */
 	APIERR_TOO_MANY_ROOMS,       /* 503 too_many_rooms */

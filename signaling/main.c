@@ -7,7 +7,10 @@
 #include "media/base/util.h"
 #include "media/base/worker.h"
 #include "recorder/storage.h"
+#include "media/dtls.h"
+#include "media/srtp.h"
 #include "rooms/rooms.h"
+#include "rooms/sfu.h"
 #include "rooms/store.h"
 #include "signaling/api.h"
 #include "signaling/http.h"
@@ -29,6 +32,8 @@ struct app {
 	struct sse_hub *hub;
 	struct http_server *http;
 	struct api api;
+	struct dtls_cert *cert;
+	struct sfu_cfg sfu;
 	GMainLoop *loop;
 };
 
@@ -89,6 +94,39 @@ static int open_data(struct app *app)
 	return err ? 1 : 0;
 }
 
+/* The DTLS certificate (loaded or generated), SRTP, and the media settings
+ * every room uses. */
+static int media_init(struct app *app)
+{
+	const struct config *cfg = app->cfg;
+	char fp[DTLS_FP_STR_MAX];
+	int err;
+
+	if (srtp_global_init())
+		log_warn("SRTP runs on libsrtp2's own primitives (slower)");
+	if (cfg->cert_file[0])
+		err = dtls_cert_load(&app->cert, cfg->cert_file, cfg->key_file);
+	else
+		err = dtls_cert_generate(&app->cert);
+	if (err) {
+		log_err("DTLS certificate %s: %s", cfg->cert_file[0] ? cfg->cert_file : "(generated)",
+			g_strerror(err));
+		return 1;
+	}
+	dtls_cert_fingerprint(app->cert, "sha-256", fp, sizeof(fp));
+	log_info("DTLS certificate sha-256 %s", fp);
+	app->sfu = (struct sfu_cfg){
+		.cert = app->cert,
+		.local_addrs = cfg->local_addrs[0] ? (const char *const *)cfg->local_addrs : NULL,
+		.port_min = cfg->port_min,
+		.port_max = cfg->port_max,
+		.public_ip = cfg->public_ip[0] ? cfg->public_ip : NULL,
+		.connect_timeout_s = cfg->connect_timeout,
+		.max_tracks = cfg->max_tracks,
+	};
+	return 0;
+}
+
 static int start(struct app *app)
 {
 	const struct config *cfg = app->cfg;
@@ -99,6 +137,7 @@ static int start(struct app *app)
 		.participant_timeout = cfg->participant_timeout,
 		.event_buffer = cfg->event_buffer,
 		.auto_create = cfg->auto_create,
+		.sfu = &app->sfu,
 	};
 	struct http_opts ho = {
 		.bind = cfg->http_bind,
@@ -110,7 +149,7 @@ static int start(struct app *app)
 	};
 	int err;
 
-	if (open_data(app))
+	if (open_data(app) || media_init(app))
 		return 1;
 	if (workers_alloc(&app->workers, cfg->workers)) {
 		log_err("cannot start the media workers");
@@ -120,7 +159,6 @@ static int start(struct app *app)
 		log_err("cannot load the rooms from the store");
 		return 1;
 	}
-	app->loop = g_main_loop_new(NULL, FALSE);
 	app->hub = sse_hub_alloc(NULL, cfg->heartbeat);
 	app->api = (struct api){ .cfg = cfg, .rooms = app->rooms, .hub = app->hub,
 				 .started_at = util_unix_time() };
@@ -165,6 +203,7 @@ static void stop(struct app *app)
 	sse_hub_free(app->hub);
 	workers_free(app->workers);
 	store_close(app->store);
+	dtls_cert_unref(app->cert);
 	if (app->loop)
 		g_main_loop_unref(app->loop);
 }
@@ -208,10 +247,12 @@ int main(int argc, char **argv, char **envp)
 	signal(SIGPIPE, SIG_IGN);
 	log_info("parleyd %s starting%s", PARLEY_VERSION, app.cfg->dev ? " in dev mode" : "");
 
+	/* Signals are caught from here on; they are acted on once the loop runs. */
+	app.loop = g_main_loop_new(NULL, FALSE);
+	g_unix_signal_add(SIGINT, on_signal, &app);
+	g_unix_signal_add(SIGTERM, on_signal, &app);
 	rc = start(&app);
 	if (rc == 0) {
-		g_unix_signal_add(SIGINT, on_signal, &app);
-		g_unix_signal_add(SIGTERM, on_signal, &app);
 		g_main_loop_run(app.loop);
 		g_thread_unref(g_thread_new("watchdog", watchdog,
 					    GUINT_TO_POINTER(app.cfg->shutdown_timeout)));

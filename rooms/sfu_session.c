@@ -1,0 +1,909 @@
+/* sfu_session.c - one participant's media: the publish connection (the
+ * client offers, we answer and receive its tracks as producers) and the
+ * subscribe connection (we offer the other participants' tracks as
+ * consumers, renegotiating as they come and go; the client answers). */
+#define LOG_MOD "sfu"
+#include "rooms/sfu.h"
+#include "media/base/log.h"
+#include "media/base/util.h"
+#include "media/base/worker.h"
+#include "media/dtls.h"
+#include "media/pktbuf.h"
+#include "media/rtp.h"
+#include "media/srtp.h"
+#include "media/transport.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#define TICK_MS 100
+#define REPORT_TICKS 10 /* RTCP reports every second */
+
+struct pmedia {
+	const struct sfu_cfg *cfg;        /* borrowed */
+	struct worker *w;                 /* borrowed */
+	const struct sfu_room_ops *ops;   /* borrowed */
+	void *room_arg;
+	char *name;                       /* owned, for logs */
+	char pid[20];
+	bool can_publish, can_subscribe;
+	uint32_t rtcp_ssrc;
+	struct transport *pub;            /* owned */
+	struct transport *sub;            /* owned */
+	GPtrArray *producers;             /* owned struct producer* */
+	GPtrArray *consumers;             /* owned struct consumer*, in mid order */
+	unsigned next_mid;
+	uint8_t pub_mid_ext;
+	/* a publish offer waiting for our candidates */
+	struct sdp *pending_offer;        /* owned */
+	pmedia_done_h *pending_done;
+	void *pending_arg;
+	/* subscribe negotiation */
+	unsigned sub_version;
+	bool sub_outstanding;
+	bool sub_dirty;
+	GSource *timer;                   /* owned */
+	unsigned ticks;
+	GSource *fail_idle;               /* owned */
+	char fail_reason[96];
+};
+
+static void sub_renegotiate(struct pmedia *pm);
+static void publish_finish(struct pmedia *pm);
+
+const char *pmedia_pid(const struct pmedia *pm)
+{
+	return pm->pid;
+}
+
+GPtrArray *pmedia_producers(struct pmedia *pm)
+{
+	return pm->producers;
+}
+
+uint32_t pmedia_rtcp_ssrc(const struct pmedia *pm)
+{
+	return pm->rtcp_ssrc;
+}
+
+bool pmedia_sub_ready(const struct pmedia *pm)
+{
+	return pm->sub && transport_connected(pm->sub);
+}
+
+int pmedia_send_rtp(struct pmedia *pm, uint8_t *buf, size_t len, size_t cap)
+{
+	return pm->sub ? transport_send_rtp(pm->sub, buf, len, cap) : ENOTCONN;
+}
+
+void pmedia_send_rtcp(struct pmedia *pm, bool sub, uint8_t *buf, size_t len, size_t cap)
+{
+	struct transport *t = sub ? pm->sub : pm->pub;
+
+	if (t && transport_connected(t))
+		transport_send_rtcp(t, buf, len, cap);
+}
+
+json_t *pmedia_tracks_json(const struct pmedia *pm)
+{
+	json_t *a = json_array();
+
+	for (guint i = 0; i < pm->producers->len; i++)
+		json_array_append_new(a, producer_json(g_ptr_array_index(pm->producers, i)));
+	return a;
+}
+
+/* --- failure ------------------------------------------------------------ */
+
+static gboolean fail_report(gpointer data)
+{
+	struct pmedia *pm = data;
+
+	g_source_unref(pm->fail_idle);
+	pm->fail_idle = NULL;
+	pm->ops->failed(pm->room_arg, pm, pm->fail_reason); /* may free pm */
+	return G_SOURCE_REMOVE;
+}
+
+/* Transports report from inside libnice and OpenSSL callbacks: the room
+ * hears of it from an idle callback, where freeing everything is safe. */
+static void fail_later(struct pmedia *pm, const char *reason)
+{
+	if (pm->fail_idle)
+		return;
+	g_strlcpy(pm->fail_reason, reason, sizeof(pm->fail_reason));
+	pm->fail_idle = g_idle_source_new();
+	g_source_set_callback(pm->fail_idle, fail_report, pm, NULL);
+	g_source_attach(pm->fail_idle, worker_context(pm->w));
+}
+
+/* --- publish transport ------------------------------------------------- */
+
+static struct producer *producer_by_ssrc(struct pmedia *pm, uint32_t ssrc)
+{
+	for (guint i = 0; i < pm->producers->len; i++) {
+		struct producer *p = g_ptr_array_index(pm->producers, i);
+
+		if (p->ssrc == ssrc || (p->rtx_ssrc && p->rtx_ssrc == ssrc))
+			return p;
+	}
+	return NULL;
+}
+
+static struct producer *producer_by_mid(struct pmedia *pm, const char *mid)
+{
+	for (guint i = 0; i < pm->producers->len; i++) {
+		struct producer *p = g_ptr_array_index(pm->producers, i);
+
+		if (strcmp(p->mid, mid) == 0)
+			return p;
+	}
+	return NULL;
+}
+
+/* An SSRC we have not seen: the mid header extension says whose it is. */
+static struct producer *producer_learn(struct pmedia *pm, const struct rtp_view *v)
+{
+	char mid[33];
+	struct producer *p;
+
+	if (!pm->pub_mid_ext || rtp_ext_get_sdes(v, pm->pub_mid_ext, mid, sizeof(mid)))
+		return NULL;
+	p = producer_by_mid(pm, mid);
+	if (!p)
+		return NULL;
+	if (p->rtx_pt >= 0 && v->pt == p->rtx_pt)
+		p->rtx_ssrc = v->ssrc;
+	else if (v->pt == p->pt)
+		p->ssrc = v->ssrc;
+	else
+		return NULL;
+	log_debug("[%s] mid %s has ssrc %u", pm->name, mid, v->ssrc);
+	return p;
+}
+
+static void pub_on_rtp(void *arg, struct pktbuf *pkt)
+{
+	struct pmedia *pm = arg;
+	struct rtp_view v;
+	struct producer *p;
+
+	if (rtp_parse(&v, pkt->data, pkt->len))
+		return;
+	p = producer_by_ssrc(pm, v.ssrc);
+	if (!p)
+		p = producer_learn(pm, &v);
+	if (p)
+		producer_receive(p, pkt, util_now_us());
+}
+
+static void pub_on_rtcp(void *arg, const uint8_t *buf, size_t len)
+{
+	struct pmedia *pm = arg;
+	struct rtcp_iter it;
+	struct rtcp_pkt pkt;
+
+	if (rtcp_iter_init(&it, buf, len))
+		return;
+	while (rtcp_iter_next(&it, &pkt)) {
+		struct rtcp_sr sr;
+		struct producer *p;
+
+		if (pkt.kind != RTCP_KIND_SR || rtcp_sr_parse(&pkt, &sr))
+			continue;
+		p = producer_by_ssrc(pm, sr.ssrc);
+		if (p)
+			producer_sender_report(p, sr.info.ntp, util_now_us());
+	}
+}
+
+static void on_candidate(void *arg, const char *cand)
+{
+	/* Our candidates go into our SDP once gathering is done. */
+}
+
+static void pub_on_gathered(void *arg)
+{
+	struct pmedia *pm = arg;
+
+	if (pm->pending_offer)
+		publish_finish(pm);
+}
+
+static void pub_on_connected(void *arg)
+{
+}
+
+static void on_closed(void *arg, int err, const char *reason)
+{
+	struct pmedia *pm = arg;
+
+	fail_later(pm, reason);
+}
+
+static const struct transport_handlers pub_h = {
+	.candidate = on_candidate,
+	.gathering_done = pub_on_gathered,
+	.connected = pub_on_connected,
+	.closed = on_closed,
+	.rtp = pub_on_rtp,
+	.rtcp = pub_on_rtcp,
+};
+
+/* --- subscribe transport ------------------------------------------------ */
+
+static struct consumer *consumer_by_ssrc(struct pmedia *pm, uint32_t ssrc)
+{
+	for (guint i = 0; i < pm->consumers->len; i++) {
+		struct consumer *c = g_ptr_array_index(pm->consumers, i);
+
+		if (c->ssrc == ssrc && !c->stopped)
+			return c;
+	}
+	return NULL;
+}
+
+/* Feedback from the subscriber: NACKs are answered from the producer's
+ * buffer, keyframe requests go (throttled) to the publisher. */
+static void sub_feedback(struct pmedia *pm, struct rtcp_pkt *pkt)
+{
+	uint16_t seqs[128];
+	struct rtcp_fb fb;
+	struct consumer *c;
+	size_t n = 0;
+
+	if (pkt->kind == RTCP_KIND_NACK) {
+		if (rtcp_nack_parse(pkt, &fb, seqs, G_N_ELEMENTS(seqs), &n) && n == 0)
+			return;
+		c = consumer_by_ssrc(pm, fb.media_ssrc);
+		if (c)
+			consumer_retransmit(c, seqs, n);
+	} else if (pkt->kind == RTCP_KIND_PLI || pkt->kind == RTCP_KIND_FIR) {
+		struct rtcp_fir fir;
+
+		if (pkt->kind == RTCP_KIND_PLI ? rtcp_fb_parse(pkt, &fb) :
+						 rtcp_fir_parse(pkt, &fb, &fir))
+			return;
+		if (pkt->kind == RTCP_KIND_FIR && fir.count > 0) {
+			struct rtcp_fir_entry e;
+
+			rtcp_fir_get(&fir, 0, &e);
+			fb.media_ssrc = e.ssrc;
+		}
+		c = consumer_by_ssrc(pm, fb.media_ssrc);
+		if (c && c->prod)
+			producer_request_keyframe(c->prod, util_now_us());
+	}
+}
+
+static void sub_on_rtcp(void *arg, const uint8_t *buf, size_t len)
+{
+	struct pmedia *pm = arg;
+	struct rtcp_iter it;
+	struct rtcp_pkt pkt;
+
+	if (rtcp_iter_init(&it, buf, len))
+		return;
+	while (rtcp_iter_next(&it, &pkt))
+		sub_feedback(pm, &pkt);
+}
+
+static void sub_on_rtp(void *arg, struct pktbuf *pkt)
+{
+	/* The subscribe connection is send-only on our side. */
+}
+
+static void sub_on_gathered(void *arg)
+{
+	struct pmedia *pm = arg;
+
+	if (pm->sub_dirty)
+		sub_renegotiate(pm);
+}
+
+static void sub_on_connected(void *arg)
+{
+	struct pmedia *pm = arg;
+	int64_t now = util_now_us();
+
+	for (guint i = 0; i < pm->consumers->len; i++) {
+		struct consumer *c = g_ptr_array_index(pm->consumers, i);
+
+		if (c->prod && c->negotiated && c->need_keyframe)
+			producer_request_keyframe(c->prod, now);
+	}
+}
+
+static const struct transport_handlers sub_h = {
+	.candidate = on_candidate,
+	.gathering_done = sub_on_gathered,
+	.connected = sub_on_connected,
+	.closed = on_closed,
+	.rtp = sub_on_rtp,
+	.rtcp = sub_on_rtcp,
+};
+
+static int transport_make(struct pmedia *pm, bool sub, struct transport **out)
+{
+	char name[96];
+	struct transport_params tp = {
+		.ctx = worker_context(pm->w),
+		.ice_controlling = sub, /* the offerer controls */
+		.local_addrs = pm->cfg->local_addrs,
+		.port_min = pm->cfg->port_min,
+		.port_max = pm->cfg->port_max,
+		.public_ip = pm->cfg->public_ip,
+		.cert = pm->cfg->cert,
+		.connect_timeout_s = pm->cfg->connect_timeout_s,
+		.name = name,
+	};
+	int err;
+
+	g_snprintf(name, sizeof(name), "%s/%s", pm->name, sub ? "sub" : "pub");
+	err = transport_alloc(out, &tp, sub ? &sub_h : &pub_h, pm);
+	if (!err)
+		err = transport_gather(*out);
+	return err;
+}
+
+/* --- SDP helpers -------------------------------------------------------- */
+
+/* Our end of a transport as the SDP builders take it. The candidates are
+ * parsed from libnice's lines; free them with local_clear. */
+static int local_params(struct transport *t, const struct dtls_cert *cert,
+			struct sdp_transport_params *lp, GPtrArray *hold)
+{
+	char fp[DTLS_FP_STR_MAX];
+	size_t fp_len = 0;
+	const char *const *cands;
+	unsigned n;
+	struct sdp_candidate *arr;
+
+	memset(lp, 0, sizeof(*lp));
+	lp->ice_ufrag = transport_ice_ufrag(t);
+	lp->ice_pwd = transport_ice_pwd(t);
+	if (dtls_cert_fingerprint(cert, "sha-256", fp, sizeof(fp)) ||
+	    dtls_fingerprint_parse(fp, lp->fingerprint.bytes, sizeof(lp->fingerprint.bytes),
+				   &fp_len))
+		return EIO;
+	g_strlcpy(lp->fingerprint.alg, "sha-256", sizeof(lp->fingerprint.alg));
+	lp->fingerprint.len = (uint8_t)fp_len;
+	cands = transport_local_candidates(t, &n);
+	arr = g_new0(struct sdp_candidate, n ? n : 1);
+	g_ptr_array_add(hold, arr);
+	for (unsigned i = 0; i < n; i++) {
+		struct sdp_candidate *c;
+
+		if (sdp_candidate_parse(&c, cands[i], strlen(cands[i]), NULL, 0))
+			continue;
+		arr[lp->n_candidates++] = *c;
+		g_ptr_array_add(hold, c); /* keeps the strings c points to */
+	}
+	lp->candidates = arr;
+	lp->end_of_candidates = true;
+	return 0;
+}
+
+static void hold_free(GPtrArray *hold)
+{
+	/* index 0 is the plain array; the rest are parsed candidates */
+	for (guint i = 1; i < hold->len; i++)
+		sdp_candidate_free(g_ptr_array_index(hold, i));
+	if (hold->len)
+		g_free(g_ptr_array_index(hold, 0));
+	g_ptr_array_free(hold, TRUE);
+}
+
+/* The remote end's ICE credentials, fingerprint and setup from a parsed
+ * description: the first section with them, else the session level. */
+static int apply_remote(struct transport *t, const struct sdp *s, bool is_answer)
+{
+	const char *ufrag = s->ice_ufrag, *pwd = s->ice_pwd;
+	const struct sdp_fingerprint *fp = &s->fingerprint;
+	enum sdp_setup setup = s->setup;
+	enum dtls_role role;
+
+	for (unsigned i = 0; i < s->n_media; i++) {
+		const struct sdp_media *m = &s->media[i];
+
+		if (m->port == 0)
+			continue;
+		if (m->ice_ufrag) {
+			ufrag = m->ice_ufrag;
+			pwd = m->ice_pwd;
+		}
+		if (m->fingerprint.len)
+			fp = &m->fingerprint;
+		if (m->setup)
+			setup = m->setup;
+		break;
+	}
+	if (!ufrag || !pwd || !fp->len)
+		return EPROTO;
+	/* Offer actpass/active: we are the DTLS server. Answer active: server. */
+	if (setup == SDP_SETUP_PASSIVE)
+		role = DTLS_ROLE_CLIENT;
+	else if (setup == SDP_SETUP_ACTIVE || (!is_answer && setup == SDP_SETUP_ACTPASS))
+		role = DTLS_ROLE_SERVER;
+	else
+		return EPROTO;
+	return transport_set_remote(t, ufrag, pwd, fp->alg, fp->bytes, fp->len, role);
+}
+
+static void add_candidates(struct transport *t, const struct sdp *s)
+{
+	bool done = s->end_of_candidates;
+
+	for (unsigned i = 0; i < s->n_media; i++) {
+		const struct sdp_media *m = &s->media[i];
+
+		for (unsigned j = 0; j < m->n_candidates; j++) {
+			char *line = NULL;
+
+			if (sdp_candidate_write(&m->candidates[j], &line) == 0)
+				transport_add_remote_candidate(t, line);
+			g_free(line);
+		}
+		done = done || m->end_of_candidates;
+	}
+	if (done)
+		transport_remote_gathering_done(t);
+}
+
+/* --- publish negotiation ------------------------------------------------ */
+
+static const char *const ext_uris[] = { SDP_EXT_MID, NULL };
+
+static const struct sdp_codec_cap audio_codecs[] = {
+	{ .name = "opus", .clock_rate = 48000, .channels = 2 },
+};
+
+static const struct sdp_codec_cap video_codecs[] = {
+	{ .name = "VP8", .clock_rate = 90000,
+	  .fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR, .rtx = true },
+};
+
+static void publish_reply(struct pmedia *pm, int err, const char *msg, char *sdp)
+{
+	pmedia_done_h *done = pm->pending_done;
+	void *arg = pm->pending_arg;
+
+	sdp_free(pm->pending_offer);
+	pm->pending_offer = NULL;
+	pm->pending_done = NULL;
+	done(err, msg, sdp, arg);
+}
+
+/* The offer's SSRCs for a section: a=ssrc-group:FID main rtx, or the one a=ssrc. */
+static void offer_ssrcs(const struct sdp_media *m, uint32_t *main, uint32_t *rtx)
+{
+	for (unsigned i = 0; i < m->n_ssrc_groups; i++) {
+		const struct sdp_ssrc_group *g = &m->ssrc_groups[i];
+
+		if (strcmp(g->semantics, "FID") == 0 && g->n_ssrcs == 2) {
+			*main = g->ssrcs[0];
+			*rtx = g->ssrcs[1];
+			return;
+		}
+	}
+	if (m->n_ssrcs >= 1)
+		*main = m->ssrcs[0].ssrc;
+}
+
+/* Makes the producer for an accepted section, or keeps the one it has. */
+static struct producer *producer_for(struct pmedia *pm, const struct sdp_media *am,
+				     const struct sdp_media *om, bool *created)
+{
+	struct producer *p = producer_by_mid(pm, am->mid);
+	const struct sdp_codec *c = &am->codecs[0];
+
+	*created = false;
+	if (p)
+		return p;
+	if (producer_alloc(&p, pm, am->mid, am->kind, codec_from_name(c->name), c->pt,
+			   sdp_codec_rtx_pt(am, c), c->clock_rate))
+		return NULL;
+	offer_ssrcs(om, &p->ssrc, &p->rtx_ssrc);
+	g_ptr_array_add(pm->producers, p);
+	*created = true;
+	log_info("[%s] publishes %s track %s (mid %s, %s/%u pt %u)", pm->name,
+		 sdp_kind_name(p->kind), p->id, p->mid, c->name, c->clock_rate, c->pt);
+	return p;
+}
+
+/* Applies a built answer: producers for the sections we receive, and the
+ * end of those that are gone. Returns the new producers (borrowed). */
+static GPtrArray *publish_apply(struct pmedia *pm, const struct sdp *offer,
+				const struct sdp *ans, GPtrArray *gone)
+{
+	GPtrArray *added = g_ptr_array_new();
+
+	for (unsigned i = 0; i < ans->n_media; i++) {
+		const struct sdp_media *am = &ans->media[i];
+		bool created;
+		struct producer *p;
+
+		if (am->port == 0 || !am->mid || am->n_codecs == 0 || !sdp_dir_recvs(am->dir) ||
+		    (am->kind != SDP_KIND_AUDIO && am->kind != SDP_KIND_VIDEO))
+			continue;
+		if (!pm->pub_mid_ext)
+			pm->pub_mid_ext = (uint8_t)sdp_extmap_id(am, SDP_EXT_MID);
+		p = producer_for(pm, am, &offer->media[i], &created);
+		if (p && created)
+			g_ptr_array_add(added, p);
+	}
+	for (guint i = 0; i < pm->producers->len;) {
+		struct producer *p = g_ptr_array_index(pm->producers, i);
+		const struct sdp_media *am = sdp_media_by_mid(ans, p->mid);
+
+		if (!am || am->port == 0 || !sdp_dir_recvs(am->dir)) {
+			g_ptr_array_remove_index(pm->producers, i);
+			g_ptr_array_add(gone, p);
+		} else {
+			i++;
+		}
+	}
+	return added;
+}
+
+static void publish_finish(struct pmedia *pm)
+{
+	struct sdp_answer_params ap = {
+		.audio = { audio_codecs, G_N_ELEMENTS(audio_codecs), 1, ext_uris, SDP_DIR_RECVONLY },
+		.video = { video_codecs, G_N_ELEMENTS(video_codecs), 1, ext_uris, SDP_DIR_RECVONLY },
+		.bundle_only = true,
+	};
+	GPtrArray *hold = g_ptr_array_new(), *added, *gone = g_ptr_array_new();
+	struct sdp *ans = NULL;
+	char *text = NULL;
+	int err;
+
+	err = local_params(pm->pub, pm->cfg->cert, &ap.local, hold);
+	if (!err)
+		err = sdp_answer_build(&ans, pm->pending_offer, &ap);
+	if (!err)
+		err = sdp_write(ans, &text);
+	hold_free(hold);
+	if (err) {
+		sdp_free(ans);
+		g_ptr_array_free(gone, TRUE);
+		publish_reply(pm, EBADMSG, "no acceptable media in the offer", NULL);
+		return;
+	}
+	added = publish_apply(pm, pm->pending_offer, ans, gone);
+	sdp_free(ans);
+	publish_reply(pm, 0, NULL, text);
+	for (guint i = 0; i < gone->len; i++) {
+		struct producer *p = g_ptr_array_index(gone, i);
+
+		pm->ops->track_removed(pm->room_arg, pm, p);
+		producer_free(p);
+	}
+	for (guint i = 0; i < added->len; i++)
+		pm->ops->track_added(pm->room_arg, pm, g_ptr_array_index(added, i));
+	g_ptr_array_free(gone, TRUE);
+	g_ptr_array_free(added, TRUE);
+}
+
+/* Sections the offer sends us: each becomes a track. */
+static unsigned offered_tracks(const struct sdp *s)
+{
+	unsigned n = 0;
+
+	for (unsigned i = 0; i < s->n_media; i++) {
+		const struct sdp_media *m = &s->media[i];
+
+		if (m->port && sdp_dir_sends(m->dir) &&
+		    (m->kind == SDP_KIND_AUDIO || m->kind == SDP_KIND_VIDEO))
+			n++;
+	}
+	return n;
+}
+
+void pmedia_publish(struct pmedia *pm, const char *text, size_t len, pmedia_done_h *done,
+		    void *arg)
+{
+	char msg[160] = "";
+	struct sdp *offer = NULL;
+	int err;
+
+	if (!pm->can_publish) {
+		done(EACCES, "the access token does not allow publishing (canPublish)", NULL, arg);
+		return;
+	}
+	if (pm->pending_done) {
+		done(EBUSY, "a publish negotiation is in progress", NULL, arg);
+		return;
+	}
+	if (sdp_parse(&offer, text, len, msg, sizeof(msg))) {
+		done(EBADMSG, msg, NULL, arg);
+		return;
+	}
+	if (offered_tracks(offer) > pm->cfg->max_tracks) {
+		snprintf(msg, sizeof(msg), "at most %u tracks per participant", pm->cfg->max_tracks);
+		sdp_free(offer);
+		done(E2BIG, msg, NULL, arg);
+		return;
+	}
+	err = pm->pub ? 0 : transport_make(pm, false, &pm->pub);
+	if (!err)
+		err = apply_remote(pm->pub, offer, false);
+	if (err) {
+		sdp_free(offer);
+		done(err == EPROTO ? EBADMSG : err,
+		     "the offer lacks ICE credentials, a fingerprint or a usable a=setup", NULL, arg);
+		return;
+	}
+	add_candidates(pm->pub, offer);
+	pm->pending_offer = offer;
+	pm->pending_done = done;
+	pm->pending_arg = arg;
+	if (transport_gathering_done(pm->pub))
+		publish_finish(pm);
+}
+
+/* --- subscribe negotiation ---------------------------------------------- */
+
+static const struct sdp_offer_codec opus_offer = {
+	.pt = 111, .name = "opus", .clock_rate = 48000, .channels = 2,
+	.fmtp = "minptime=10;useinbandfec=1",
+};
+static const struct sdp_offer_codec vp8_offer = {
+	.pt = 96, .name = "VP8", .clock_rate = 90000,
+	.fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR,
+};
+
+static void offer_section(const struct consumer *c, struct sdp_offer_media *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->kind = c->kind;
+	m->mid = c->mid;
+	m->stopped = c->stopped || !c->prod;
+	m->dir = m->stopped ? SDP_DIR_INACTIVE : SDP_DIR_SENDONLY;
+	m->codecs = c->kind == SDP_KIND_AUDIO ? &opus_offer : &vp8_offer;
+	m->n_codecs = 1;
+	m->rtcp_rsize = true;
+	if (m->stopped)
+		return;
+	m->ssrc = c->ssrc;
+	m->cname = "parley";
+	m->stream_id = pmedia_pid(c->prod->owner);
+	m->track_id = c->prod->id;
+}
+
+/* Sends the subscriber a new offer with every consumer slot, unless one is
+ * still unanswered or our candidates are not gathered yet (then later). */
+static void sub_renegotiate(struct pmedia *pm)
+{
+	struct sdp_offer_params op = { .bundle = true };
+	struct sdp_offer_media *media;
+	GPtrArray *hold = g_ptr_array_new();
+	struct sdp *offer = NULL;
+	char *text = NULL, version[16];
+	int err;
+
+	pm->sub_dirty = true;
+	if (pm->sub_outstanding || pm->consumers->len == 0)
+		return;
+	if (!pm->sub && transport_make(pm, true, &pm->sub))
+		return;
+	if (!transport_gathering_done(pm->sub))
+		return;
+	media = g_new0(struct sdp_offer_media, pm->consumers->len);
+	for (guint i = 0; i < pm->consumers->len; i++)
+		offer_section(g_ptr_array_index(pm->consumers, i), &media[i]);
+	g_snprintf(version, sizeof(version), "%u", pm->sub_version + 1);
+	op.media = media;
+	op.n_media = pm->consumers->len;
+	op.sess_version = version;
+	op.sess_id = "1";
+	err = local_params(pm->sub, pm->cfg->cert, &op.local, hold);
+	if (!err)
+		err = sdp_offer_build(&offer, &op);
+	if (!err)
+		err = sdp_write(offer, &text);
+	sdp_free(offer);
+	hold_free(hold);
+	g_free(media);
+	if (err) {
+		log_err("[%s] cannot build a subscribe offer (%d)", pm->name, err);
+		return;
+	}
+	pm->sub_version++;
+	pm->sub_outstanding = true;
+	pm->sub_dirty = false;
+	for (guint i = 0; i < pm->consumers->len; i++) {
+		struct consumer *c = g_ptr_array_index(pm->consumers, i);
+
+		if (!c->offered_version)
+			c->offered_version = pm->sub_version;
+	}
+	pm->ops->event(pm->room_arg, pm, "subscribe_offer",
+		       json_pack("{s:s, s:i}", "sdp", text, "version", (int)pm->sub_version));
+	g_free(text);
+}
+
+int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *text, size_t len,
+			    char *msg, size_t msgsize)
+{
+	struct sdp *ans = NULL;
+	int err;
+
+	if (!pm->sub_outstanding || version != pm->sub_version) {
+		snprintf(msg, msgsize, "no subscribe offer %u is waiting for an answer (current %u)",
+			 version, pm->sub_version);
+		return ESTALE;
+	}
+	if (sdp_parse(&ans, text, len, msg, msgsize))
+		return EBADMSG;
+	err = apply_remote(pm->sub, ans, true);
+	if (err) {
+		snprintf(msg, msgsize, "the answer lacks ICE credentials, a fingerprint or a=setup");
+		sdp_free(ans);
+		return EBADMSG;
+	}
+	add_candidates(pm->sub, ans);
+	for (guint i = 0; i < pm->consumers->len; i++) {
+		struct consumer *c = g_ptr_array_index(pm->consumers, i);
+		const struct sdp_media *m = sdp_media_by_mid(ans, c->mid);
+
+		if (c->offered_version && c->offered_version <= version && m && m->port)
+			c->negotiated = true;
+	}
+	sdp_free(ans);
+	pm->sub_outstanding = false;
+	if (pm->sub_dirty)
+		sub_renegotiate(pm);
+	sub_on_connected(pm); /* keyframes for the new consumers, if connected */
+	return 0;
+}
+
+int pmedia_trickle(struct pmedia *pm, bool sub, const char *text, size_t len, char *msg,
+		   size_t msgsize)
+{
+	struct transport *t = sub ? pm->sub : pm->pub;
+	struct sdp *frag = NULL;
+
+	if (!t) {
+		snprintf(msg, msgsize, "there is no %s connection yet", sub ? "subscribe" : "publish");
+		return ENOENT;
+	}
+	if (sdp_frag_parse(&frag, text, len, msg, msgsize))
+		return EBADMSG;
+	add_candidates(t, frag);
+	sdp_free(frag);
+	return 0;
+}
+
+void pmedia_consume(struct pmedia *pm, struct producer *prod)
+{
+	struct consumer *c;
+	char mid[12];
+
+	if (!pm->can_subscribe)
+		return;
+	g_snprintf(mid, sizeof(mid), "%u", pm->next_mid++);
+	consumer_alloc(&c, pm, prod, mid);
+	g_ptr_array_add(pm->consumers, c);
+	sub_renegotiate(pm);
+}
+
+void pmedia_unconsume(struct pmedia *pm, struct producer *prod)
+{
+	bool changed = false;
+
+	for (guint i = 0; i < pm->consumers->len; i++) {
+		struct consumer *c = g_ptr_array_index(pm->consumers, i);
+
+		if (c->prod != prod)
+			continue;
+		g_ptr_array_remove(prod->consumers, c);
+		c->prod = NULL;
+		c->stopped = true;
+		c->negotiated = false;
+		changed = true;
+	}
+	if (changed)
+		sub_renegotiate(pm);
+}
+
+/* --- timer, life cycle -------------------------------------------------- */
+
+static void send_reports(struct pmedia *pm, int64_t now)
+{
+	_Alignas(8) uint8_t buf[1400 + SRTP_TRAILER_MAX];
+	struct rtcp_report_block rb[31];
+	struct rtcp_writer w;
+	unsigned n = 0;
+
+	for (guint i = 0; i < pm->producers->len && n < 31; i++) {
+		struct producer *p = g_ptr_array_index(pm->producers, i);
+
+		if (p->ssrc && p->seq_started)
+			producer_report(p, now, &rb[n++]);
+	}
+	rtcp_writer_init(&w, buf, 1400);
+	if (n && !rtcp_write_rr(&w, pm->rtcp_ssrc, rb, n))
+		pmedia_send_rtcp(pm, false, buf, w.len, sizeof(buf));
+	rtcp_writer_init(&w, buf, 1400);
+	for (guint i = 0; i < pm->consumers->len; i++) {
+		struct consumer *c = g_ptr_array_index(pm->consumers, i);
+		struct rtcp_sender_info si;
+
+		if (!c->packets || c->stopped)
+			continue;
+		si.ntp = rtcp_ntp_now();
+		si.rtp_ts = c->last_ts + (uint32_t)((uint64_t)(now - c->last_ts_us) *
+						     c->clock_rate / 1000000u);
+		si.packets = c->packets;
+		si.octets = c->octets;
+		if (rtcp_write_sr(&w, c->ssrc, &si, NULL, 0))
+			break;
+	}
+	if (w.len)
+		pmedia_send_rtcp(pm, true, buf, w.len, sizeof(buf));
+}
+
+static gboolean on_tick(gpointer data)
+{
+	struct pmedia *pm = data;
+	int64_t now = util_now_us();
+
+	for (guint i = 0; i < pm->producers->len; i++)
+		producer_tick(g_ptr_array_index(pm->producers, i), now);
+	if (++pm->ticks % REPORT_TICKS == 0)
+		send_reports(pm, now);
+	return G_SOURCE_CONTINUE;
+}
+
+struct pmedia *pmedia_alloc(const struct sfu_cfg *cfg, struct worker *w,
+			    const struct sfu_room_ops *ops, void *room_arg, const char *name,
+			    const char *pid, bool can_publish, bool can_subscribe)
+{
+	struct pmedia *pm = g_new0(struct pmedia, 1);
+
+	pm->cfg = cfg;
+	pm->w = w;
+	pm->ops = ops;
+	pm->room_arg = room_arg;
+	pm->name = g_strdup(name);
+	g_strlcpy(pm->pid, pid, sizeof(pm->pid));
+	pm->can_publish = can_publish;
+	pm->can_subscribe = can_subscribe;
+	do {
+		util_random_bytes(&pm->rtcp_ssrc, sizeof(pm->rtcp_ssrc));
+	} while (pm->rtcp_ssrc == 0);
+	pm->producers = g_ptr_array_new();
+	pm->consumers = g_ptr_array_new();
+	pm->timer = g_timeout_source_new(TICK_MS);
+	g_source_set_callback(pm->timer, on_tick, pm, NULL);
+	g_source_attach(pm->timer, worker_context(w));
+	return pm;
+}
+
+/* Frees everything; the room has already been told about the producers
+ * (pmedia_producers) and unlinked other participants' consumers. */
+void pmedia_free(struct pmedia *pm)
+{
+	if (!pm)
+		return;
+	g_source_destroy(pm->timer);
+	g_source_unref(pm->timer);
+	if (pm->fail_idle) {
+		g_source_destroy(pm->fail_idle);
+		g_source_unref(pm->fail_idle);
+	}
+	if (pm->pending_done)
+		publish_reply(pm, ESHUTDOWN, "the participant left", NULL);
+	for (guint i = 0; i < pm->consumers->len; i++)
+		consumer_free(g_ptr_array_index(pm->consumers, i));
+	for (guint i = 0; i < pm->producers->len; i++)
+		producer_free(g_ptr_array_index(pm->producers, i));
+	g_ptr_array_free(pm->consumers, TRUE);
+	g_ptr_array_free(pm->producers, TRUE);
+	transport_free(pm->pub);
+	transport_free(pm->sub);
+	g_free(pm->name);
+	g_free(pm);
+}
