@@ -1,6 +1,7 @@
 /* ice.h - ICE for one transport, on libnice: full ICE (RFC 8445), one
  * stream with one component (BUNDLE and rtcp-mux), trickle both ways,
- * consent freshness (RFC 7675), ICE restart. Gathering is limited to the
+ * ICE restart; the peer's consent checks are answered, ours are not enforced
+ * (see ice.c). Gathering is limited to the
  * configured local addresses and UDP port range; host candidates can be
  * announced with a public address (NAT 1:1).
  *
