@@ -275,10 +275,11 @@ void sdp_free(struct sdp *s);
 
 /* Writes a model as SDP text with CRLF line ends into *out (g_free it). A
  * section with port 0 is written as rejected: m=, c=, a=mid and a=inactive.
- * Returns 0, or EINVAL when the model holds something that cannot be written
+ * Returns 0, EINVAL when the model holds something that cannot be written
  * (a string with spaces or control characters where a token is expected, a
- * value out of range, too many items): the output of sdp_write always
- * parses. */
+ * value out of range, too many items, a line over SDP_MAX_LINE), or EMSGSIZE
+ * when the text would be longer than SDP_MAX_SIZE: the output of sdp_write
+ * always parses. */
 int sdp_write(const struct sdp *s, char **out);
 
 /* Lookups on a model. They return borrowed pointers into it, or NULL / -1 /

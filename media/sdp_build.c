@@ -100,7 +100,7 @@ static struct sdp_codec *codec_copy(struct sdp *s, struct sdp_media *m, const st
 	c->channels = in->channels;
 	c->fmtp = sdp_model_str(s, in->fmtp);
 	if (c->fmtp)
-		sdp_fmtp_split(c, c->fmtp, s); /* parsed before: cannot fail */
+		sdp_fmtp_split(c, c->fmtp, s); /* a bad one fails write_check */
 	c->apt = in->apt;
 	codec_fb_set(c, fb);
 	return c;

@@ -2,6 +2,7 @@
 #define LOG_MOD "transport"
 #include "media/transport.h"
 #include "media/base/log.h"
+#include "media/base/util.h"
 #include "media/ice.h"
 #include "media/pktbuf.h"
 #include "media/rtp.h"
@@ -26,7 +27,8 @@ struct transport {
 	bool ice_up;
 	bool closed;
 	bool dtls_started;
-	GSource *timeout;          /* owned */
+	GSource *timeout;          /* owned: connect deadline, then the silence check */
+	int64_t last_rx_us;        /* when the peer last sent anything we saw */
 	struct transport_stats st;
 	unsigned connect_timeout_s;
 };
@@ -43,6 +45,35 @@ static void transport_close(struct transport *t, int err, const char *reason)
 	}
 	log_info("[%s] closed: %s", t->name, reason);
 	t->h.closed(t->arg, err, reason);
+}
+
+/* RFC 7675 gives a peer 30 s: a connected peer that sends nothing at all
+ * (no RTP, RTCP or DTLS; browsers send RTCP every second or so) for that
+ * long is gone. */
+#define SILENCE_US (30 * G_USEC_PER_SEC)
+
+static gboolean on_silence_check(gpointer data)
+{
+	struct transport *t = data;
+
+	if (util_now_us() - t->last_rx_us < SILENCE_US)
+		return G_SOURCE_CONTINUE;
+	g_source_unref(t->timeout);
+	t->timeout = NULL;
+	transport_close(t, ETIMEDOUT, "the peer has been silent for 30 s");
+	return G_SOURCE_REMOVE;
+}
+
+static void silence_watch(struct transport *t)
+{
+	if (t->timeout) {
+		g_source_destroy(t->timeout);
+		g_source_unref(t->timeout);
+	}
+	t->last_rx_us = util_now_us();
+	t->timeout = g_timeout_source_new_seconds(5);
+	g_source_set_callback(t->timeout, on_silence_check, t, NULL);
+	g_source_attach(t->timeout, t->ctx);
 }
 
 /* --- DTLS handlers ---------------------------------------------------- */
@@ -85,11 +116,7 @@ static void on_dtls_connected(void *arg, const struct dtls_srtp_keys *keys)
 	}
 	memset(&local, 0, sizeof(local));
 	memset(&remote, 0, sizeof(remote));
-	if (t->timeout) {
-		g_source_destroy(t->timeout);
-		g_source_unref(t->timeout);
-		t->timeout = NULL;
-	}
+	silence_watch(t);
 	log_info("[%s] connected (%s, %s)", t->name, dtls_srtp_profile_name(keys->profile),
 		 ice_agent_pair_str(t->ice));
 	t->h.connected(t->arg);
@@ -157,6 +184,7 @@ static void on_ice_recv(void *arg, uint8_t *buf, size_t len)
 	struct pktbuf *p;
 
 	t->st.bytes_in += len;
+	t->last_rx_us = util_now_us();
 	enum rtp_class cls = rtp_classify(buf, len);
 
 	if (cls == RTP_CLASS_DTLS) {

@@ -120,6 +120,17 @@ for (const variant of ['av_dc', 'simulcast']) {
 	});
 }
 
+test('chromium accepts an answer that rejects video and the data channel', async () => {
+	const offer = await browserOffer('av_dc');
+	const answer = sdpTool(['answer', 'audio'], offer);
+	assert.match(answer, /^m=video 0 /m);
+	assert.match(answer, /^m=application 0 /m);
+	const got = await browserTakeAnswer(answer);
+	// Chromium stops (and drops) the transceiver of a rejected section.
+	assert.deepEqual(got.transceivers.map((t) => [t.kind, t.dir]), [['audio', 'sendonly']]);
+	assert.equal(got.sctp, false);
+});
+
 test('chromium accepts the answer to its receive-only offer', async () => {
 	const offer = await browserOffer('recvonly');
 	const answer = sdpTool(['answer', 'recv'], offer);

@@ -1,7 +1,8 @@
 /* sdp_tool.c - drives media/sdp from the command line, for the browser
  * acceptance check (tests/media/sdp_browser_check.mjs) and by hand:
  *
- *   sdp_tool answer [publish|recv] < offer   the server's answer to an offer
+ *   sdp_tool answer [publish|recv|audio] < offer   the server's answer to an
+ *                                  offer (audio: publish, video and data rejected)
  *   sdp_tool offer                            a server subscribe offer
  *   sdp_tool parse < sdp                      parse, print a JSON summary
  *   sdp_tool frag < sdpfrag                   parse a trickle fragment, write it back
@@ -104,6 +105,7 @@ static int cmd_answer(const char *mode)
 	struct sdp_answer_params p;
 	struct sdp_candidate cand;
 	bool recv = mode && strcmp(mode, "recv") == 0;
+	bool audio_only = mode && strcmp(mode, "audio") == 0;
 	int rc;
 
 	if (!offer)
@@ -116,7 +118,9 @@ static int cmd_answer(const char *mode)
 	p.video = (struct sdp_media_caps){ video_caps, G_N_ELEMENTS(video_caps), 0, ext_uris,
 					   recv ? SDP_DIR_SENDONLY : SDP_DIR_RECVONLY, true };
 	p.bundle_only = true;
-	p.datachannel = true;
+	p.datachannel = !audio_only;
+	if (audio_only)
+		p.video.n_codecs = 0;
 	rc = sdp_answer_build(&answer, offer, &p);
 	rc = print_model(answer, rc);
 	sdp_free(answer);
@@ -234,6 +238,6 @@ int main(int argc, char **argv)
 		return cmd_parse();
 	if (strcmp(cmd, "frag") == 0)
 		return cmd_frag();
-	fprintf(stderr, "usage: sdp_tool answer [publish|recv] | offer | parse | frag\n");
+	fprintf(stderr, "usage: sdp_tool answer [publish|recv|audio] | offer | parse | frag\n");
 	return 2;
 }

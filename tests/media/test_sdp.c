@@ -159,21 +159,36 @@ static struct sdp *answer_reparsed(const struct sdp *offer, const struct sdp_ans
 
 /* ---- real offers ------------------------------------------------------ */
 
-static void test_chrome_offer(void **state)
+static void test_chrome_offer_session(void **state)
 {
 	struct sdp *s = parse_file("chrome_offer_av_dc.sdp");
-	const struct sdp_media *a, *v, *d;
-	const struct sdp_codec *c;
+	const struct sdp_media *d = sdp_media_by_mid(s, "2");
 
 	assert_int_equal(s->n_media, 3);
 	assert_int_equal(s->n_bundle, 3);
 	assert_string_equal(s->bundle[2], "2");
 	assert_true(s->extmap_allow_mixed);
 	assert_true(s->ice_trickle);
+	assert_false(s->ice_lite);
 	assert_string_equal(s->msid_semantic, "WMS c96e5b3d-d553-4bbe-8159-8524c57b3faa");
-	a = sdp_media_by_mid(s, "0");
-	v = sdp_media_by_mid(s, "1");
-	d = sdp_media_by_mid(s, "2");
+	assert_null(sdp_media_by_mid(s, "3"));
+	/* Data channel. */
+	assert_int_equal(d->kind, SDP_KIND_APPLICATION);
+	assert_int_equal(d->proto, SDP_PROTO_UDP_DTLS_SCTP);
+	assert_string_equal(d->fmt, "webrtc-datachannel");
+	assert_int_equal(d->sctp_port, 5000);
+	assert_int_equal(d->max_message_size, 262144);
+	assert_int_equal(d->n_codecs, 0);
+	assert_string_equal(d->ice_ufrag, "eQO2");
+	sdp_free(s);
+}
+
+static void test_chrome_offer_audio(void **state)
+{
+	struct sdp *s = parse_file("chrome_offer_av_dc.sdp");
+	const struct sdp_media *a = sdp_media_by_mid(s, "0");
+	const struct sdp_codec *c;
+
 	assert_ptr_equal(a, &s->media[0]);
 	assert_int_equal(a->kind, SDP_KIND_AUDIO);
 	assert_int_equal(a->proto, SDP_PROTO_RTP_SAVPF);
@@ -228,7 +243,16 @@ static void test_chrome_offer(void **state)
 	assert_int_equal(a->candidates[1].transport, SDP_CAND_TCP);
 	assert_int_equal(a->candidates[1].tcptype, SDP_TCPTYPE_ACTIVE);
 	assert_int_equal(a->candidates[1].port, 9);
-	/* Video: VP8 96 + rtx 97, H264 by profile, VP9 by profile-id, AV1. */
+	sdp_free(s);
+}
+
+static void test_chrome_offer_video(void **state)
+{
+	struct sdp *s = parse_file("chrome_offer_av_dc.sdp");
+	const struct sdp_media *v = sdp_media_by_mid(s, "1");
+	const struct sdp_codec *c;
+
+	/* VP8 96 + rtx 97, H264 by profile, VP9 by profile-id, AV1. */
 	assert_int_equal(v->n_codecs, 23);
 	c = sdp_codec_find(v, "VP8", 90000, 0, NULL);
 	assert_int_equal(c->pt, 96);
@@ -264,13 +288,6 @@ static void test_chrome_offer(void **state)
 	assert_int_equal(v->ssrc_groups[0].n_ssrcs, 2);
 	assert_int_equal(v->ssrc_groups[0].ssrcs[0], 1702420980u);
 	assert_int_equal(v->ssrc_groups[0].ssrcs[1], 924442979u);
-	/* Data channel. */
-	assert_int_equal(d->kind, SDP_KIND_APPLICATION);
-	assert_int_equal(d->proto, SDP_PROTO_UDP_DTLS_SCTP);
-	assert_string_equal(d->fmt, "webrtc-datachannel");
-	assert_int_equal(d->sctp_port, 5000);
-	assert_int_equal(d->max_message_size, 262144);
-	assert_int_equal(d->n_codecs, 0);
 	sdp_free(s);
 }
 
@@ -998,6 +1015,7 @@ static void test_malformed(void **state)
 		{ HDR AUD "a=simulcast:send a;;b\r\n", 6 },
 		{ HDR AUD "a=simulcast:send a recv b send c\r\n", 6 },
 		{ HDR AUD "a=simulcast:send a send b\r\n", 6 },
+		{ HDR AUD "a=simulcast:send a;b,~a\r\n", 6 },
 		{ HDR "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=sctp-port:65536\r\n", 6 },
 		{ HDR "m=application 9 UDP/DTLS/SCTP webrtc-datachannel\r\na=max-message-size:184467440737095516160\r\n", 6 },
 		{ HDR "m=application 9 DTLS/SCTP 5000\r\na=sctpmap:x webrtc-datachannel\r\n", 6 },
@@ -1124,6 +1142,7 @@ static void test_lenient_forms(void **state)
 				  "a=rtcp-fb:* nack\na=rtcp-fb:96 ccm  fir\na=foo\na=simulcast: send rid=a,~b;c\n"
 				  "a=msid:- t\n");
 	const struct sdp_media *m = &s->media[0];
+	char *text;
 
 	assert_int_equal(m->dir, SDP_DIR_RECVONLY);
 	assert_int_equal(m->codecs[0].fb, SDP_FB_NACK | SDP_FB_CCM_FIR);
@@ -1138,12 +1157,23 @@ static void test_lenient_forms(void **state)
 	assert_true(sdp_dir_recvs(m->dir));
 	assert_false(sdp_dir_sends(m->dir));
 	sdp_free(s);
+	/* A name with leading spaces is kept, and written back. */
+	s = parse_str("v=0\ns=  x\n");
+	assert_string_equal(s->name, "  x");
+	text = write_ok(s);
+	sdp_free(s);
+	s = parse_str(text);
+	assert_string_equal(s->name, "  x");
+	g_free(text);
+	sdp_free(s);
 }
 
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_chrome_offer),
+		cmocka_unit_test(test_chrome_offer_session),
+		cmocka_unit_test(test_chrome_offer_audio),
+		cmocka_unit_test(test_chrome_offer_video),
 		cmocka_unit_test(test_chrome_simulcast),
 		cmocka_unit_test(test_firefox_offer),
 		cmocka_unit_test(test_firefox_simulcast),
