@@ -24,6 +24,8 @@ struct participant {
 	int64_t joined_at;
 	struct evq *evq;      /* ref */
 	struct pmedia *media; /* owned */
+	bool media_only;      /* WHIP/WHEP: no event stream, present with its media */
+	char *view_of;        /* owned; WHEP: the participant watched, NULL: all */
 };
 
 struct room {
@@ -58,6 +60,7 @@ static void participant_free(gpointer data)
 
 	pmedia_free(p->media);
 	evq_unref(p->evq);
+	g_free(p->view_of);
 	g_free(p->identity);
 	g_free(p->name);
 	g_free(p->metadata);
@@ -186,11 +189,32 @@ static void sfu_failed(void *arg, struct pmedia *pm, const char *reason)
 		remove_at(r, index, "media_failed");
 }
 
+/* The producers a WHEP viewer may watch. */
+static GPtrArray *sfu_sources(void *arg, struct pmedia *pm)
+{
+	struct room *r = arg;
+	struct participant *viewer = by_media(r, pm, NULL);
+	GPtrArray *out = g_ptr_array_new();
+
+	for (guint i = 0; viewer && i < r->participants->len; i++) {
+		struct participant *q = g_ptr_array_index(r->participants, i);
+		GPtrArray *prods;
+
+		if (q == viewer || !q->media || (viewer->view_of && strcmp(q->id, viewer->view_of)))
+			continue;
+		prods = pmedia_producers(q->media);
+		for (guint j = 0; j < prods->len; j++)
+			g_ptr_array_add(out, g_ptr_array_index(prods, j));
+	}
+	return out;
+}
+
 static const struct sfu_room_ops sfu_ops = {
 	.event = sfu_event,
 	.track_added = sfu_track_added,
 	.track_removed = sfu_track_removed,
 	.failed = sfu_failed,
+	.sources = sfu_sources,
 };
 
 /* Tells every participant but the owner that a track is gone and stops
@@ -249,7 +273,7 @@ static void check_timeouts(struct room *r, int64_t now)
 		struct participant *p = g_ptr_array_index(r->participants, i);
 		int64_t since;
 
-		if (evq_idle(p->evq, &since) && now - since > limit) {
+		if (!p->media_only && evq_idle(p->evq, &since) && now - since > limit) {
 			__atomic_fetch_add(&r->ctr->timeouts, 1, __ATOMIC_RELAXED);
 			remove_at(r, i, "timeout");
 		}
@@ -434,14 +458,17 @@ static struct participant *participant_new(struct room *r, const struct rooms_jo
 	p->can_publish = spec->can_publish;
 	p->can_subscribe = spec->can_subscribe;
 	p->can_publish_data = spec->can_publish_data;
+	p->media_only = spec->media_only;
+	p->view_of = g_strdup(spec->view_of);
 	p->joined_at = util_unix_time();
 	p->evq = evq_alloc(r->event_buffer);
 	if (r->sfu) {
 		char name[96];
 
 		g_snprintf(name, sizeof(name), "%s/%s", r->name, p->id);
+		/* WHIP/WHEP participants get no subscribe connection */
 		p->media = pmedia_alloc(r->sfu, r->w, &sfu_ops, r, name, p->id, p->can_publish,
-					p->can_subscribe);
+					p->can_subscribe && !p->media_only);
 	}
 	return p;
 }
@@ -637,4 +664,54 @@ void room_trickle(struct room *r, const char *pid, const struct rooms_caller *ca
 	p = media_owner(r, pid, caller, res);
 	if (p)
 		res->err = pmedia_trickle(p->media, sub, frag, len, res->msg, sizeof(res->msg));
+}
+
+struct media_join {
+	struct room *r; /* ref */
+	char pid[20];
+	room_media_join_h *done;
+	void *arg;
+};
+
+static void media_join_done(int err, const char *msg, char *sdp, void *arg)
+{
+	struct media_join *mj = arg;
+	guint index;
+
+	/* An offer that was refused leaves no participant behind. */
+	if (err && !room_ended(mj->r) && find_by(mj->r, mj->pid, NULL, &index))
+		remove_at(mj->r, index, "left");
+	mj->done(err, msg, sdp, mj->pid, mj->arg);
+	room_unref(mj->r);
+	g_free(mj);
+}
+
+void room_media_join(struct room *r, const struct rooms_join_spec *spec, bool view,
+		     const char *sdp, size_t len, room_media_join_h *done, void *arg)
+{
+	struct rooms_result res = { 0 };
+	struct media_join *mj;
+	struct participant *p;
+
+	WORKER_ASSERT(r->w);
+	room_join(r, spec, &res);
+	if (res.err) {
+		done(res.err, res.msg, NULL, NULL, arg);
+		return;
+	}
+	json_decref(res.json);
+	p = g_ptr_array_index(r->participants, r->participants->len - 1);
+	if (!p->media) {
+		done(ENOTSUP, "media is not enabled on this server", NULL, NULL, arg);
+		return;
+	}
+	mj = g_new0(struct media_join, 1);
+	mj->r = room_ref(r);
+	g_strlcpy(mj->pid, p->id, sizeof(mj->pid));
+	mj->done = done;
+	mj->arg = arg;
+	if (view)
+		pmedia_view(p->media, sdp, len, media_join_done, mj);
+	else
+		pmedia_publish(p->media, sdp, len, media_join_done, mj);
 }

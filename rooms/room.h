@@ -92,6 +92,12 @@ void room_subscribe(struct room *r, const char *pid, const struct rooms_caller *
 void room_trickle(struct room *r, const char *pid, const struct rooms_caller *caller, bool sub,
 		  const char *frag, size_t len, struct rooms_result *res);
 
+/* WHIP/WHEP: joins `spec` and answers its offer; done(err, msg, sdp, pid, arg)
+ * (sdp owned by the callee; pid valid during the call). */
+typedef void(room_media_join_h)(int err, const char *msg, char *sdp, const char *pid, void *arg);
+void room_media_join(struct room *r, const struct rooms_join_spec *spec, bool view,
+		     const char *sdp, size_t len, room_media_join_h *done, void *arg);
+
 /* Stored description of the room (strings owned by the room, valid while
  * its info lock is not released: copy under room_info_lock). */
 void room_info_lock(struct room *r);

@@ -27,7 +27,7 @@ struct rooms {
 
 enum job_kind {
 	JOB_GET, JOB_UPDATE, JOB_DELETE, JOB_JOIN, JOB_LEAVE, JOB_PARTICIPANTS, JOB_EVENTS,
-	JOB_PUBLISH, JOB_SUBSCRIBE, JOB_TRICKLE,
+	JOB_PUBLISH, JOB_SUBSCRIBE, JOB_TRICKLE, JOB_MEDIA_JOIN,
 };
 
 struct job {
@@ -45,7 +45,7 @@ struct job {
 	char *body;                  /* owned: SDP or trickle fragment */
 	size_t body_len;
 	unsigned version;
-	bool sub;
+	bool sub;   /* trickle: the subscribe connection; media join: view (WHEP) */
 };
 
 bool rooms_name_valid(const char *name)
@@ -288,9 +288,25 @@ static void job_free(struct job *j)
 	g_free((char *)j->join.identity);
 	g_free((char *)j->join.name);
 	g_free((char *)j->join.metadata);
+	g_free((char *)j->join.view_of);
 	g_free(j->caller_identity);
 	g_free(j->body);
 	g_free(j);
+}
+
+/* The end of a WHIP/WHEP join: the answer and the new participant's id. */
+static void media_join_done(int err, const char *msg, char *sdp, const char *pid, void *arg)
+{
+	struct job *j = arg;
+	struct rooms_result res = { .err = err };
+
+	if (msg)
+		g_strlcpy(res.msg, msg, sizeof(res.msg));
+	if (!err)
+		res.json = json_pack("{s:s, s:s}", "sdp", sdp, "participant_id", pid);
+	g_free(sdp);
+	j->done(&res, j->arg);
+	job_free(j);
 }
 
 /* The end of an asynchronous publish: the answer or an error. */
@@ -411,6 +427,9 @@ static void job_run(void *arg)
 	case JOB_TRICKLE:
 		room_trickle(j->room, j->pid, &caller, j->sub, j->body, j->body_len, &res);
 		break;
+	case JOB_MEDIA_JOIN:
+		room_media_join(j->room, &j->join, j->sub, j->body, j->body_len, media_join_done, j);
+		return;
 	}
 	if (res.err == ENOENT && !res.msg[0])
 		snprintf(res.msg, sizeof(res.msg), "room \"%s\" does not exist", room_name(j->room));
@@ -429,7 +448,7 @@ static void job_dispatch(struct rooms *rs, const char *name, struct job *j)
 		err = ESHUTDOWN;
 	else if ((j->room = g_hash_table_lookup(rs->by_name, name)))
 		room_ref(j->room);
-	else if (j->kind == JOB_JOIN && rs->opts.auto_create) {
+	else if ((j->kind == JOB_JOIN || j->kind == JOB_MEDIA_JOIN) && rs->opts.auto_create) {
 		struct rooms_room_spec spec = { .name = name, .empty_timeout = -1 };
 
 		err = create_locked(rs, &spec, true, &j->room, msg, sizeof(msg));
@@ -495,6 +514,7 @@ void rooms_join(struct rooms *rs, const char *room, const struct rooms_join_spec
 	j->join.identity = g_strdup(spec->identity);
 	j->join.name = g_strdup(spec->name);
 	j->join.metadata = g_strdup(spec->metadata);
+	j->join.view_of = g_strdup(spec->view_of);
 	job_dispatch(rs, room, j);
 }
 
@@ -578,5 +598,29 @@ void rooms_trickle(struct rooms *rs, const char *room, const char *pid,
 	struct job *j = media_job(rs, JOB_TRICKLE, pid, caller, frag, len, done, arg);
 
 	j->sub = sub;
+	job_dispatch(rs, room, j);
+}
+
+void rooms_media_join(struct rooms *rs, const char *room, const struct rooms_join_spec *spec,
+		      bool view, const char *sdp, size_t len, rooms_done_h *done, void *arg)
+{
+	struct job *j;
+
+	if (!rooms_name_valid(room) || !rooms_identity_valid(spec->identity)) {
+		result_done(done, arg, EINVAL,
+			    rooms_name_valid(room) ? "the identity is not valid" :
+						     "the room name is not valid");
+		return;
+	}
+	j = job_new(rs, JOB_MEDIA_JOIN, done, arg);
+	j->join = *spec;
+	j->join.identity = g_strdup(spec->identity);
+	j->join.name = g_strdup(spec->name);
+	j->join.metadata = g_strdup(spec->metadata);
+	j->join.view_of = g_strdup(spec->view_of);
+	j->join.media_only = true;
+	j->sub = view;
+	j->body = g_strndup(sdp, len);
+	j->body_len = len;
 	job_dispatch(rs, room, j);
 }

@@ -63,6 +63,8 @@ struct rooms_join_spec {
 	bool can_publish;
 	bool can_subscribe;
 	bool can_publish_data;
+	bool media_only;      /* WHIP/WHEP: present while its media is, no event stream */
+	const char *view_of;  /* WHEP: watch only this participant id (NULL: everyone) */
 };
 
 /* Creates the registry and loads the stored rooms, placing each on a worker.
@@ -151,6 +153,15 @@ void rooms_subscribe(struct rooms *rs, const char *room, const char *pid,
 void rooms_trickle(struct rooms *rs, const char *room, const char *pid,
 		   const struct rooms_caller *caller, bool sub, const char *frag, size_t len,
 		   rooms_done_h *done, void *arg);
+
+/* WHIP (RFC 9725) and WHEP: joins the room as a media-only participant and
+ * answers its offer: WHIP publishes the offer's tracks, WHEP (`view`) plays
+ * the room's tracks (spec->view_of: one participant's). res->json is
+ * {"sdp": answer, "participant_id": pid}; the participant is removed again
+ * when the offer is refused. Errors: as rooms_join and rooms_publish.
+ * @thread any */
+void rooms_media_join(struct rooms *rs, const char *room, const struct rooms_join_spec *spec,
+		      bool view, const char *sdp, size_t len, rooms_done_h *done, void *arg);
 
 /* Counters for /metrics. @thread any */
 struct rooms_stats {

@@ -55,6 +55,9 @@ struct sfu_room_ops {
 	/* The participant's media failed for good (ICE/DTLS failure, timeout);
 	 * called from an idle callback, so the room may free `pm`. */
 	void (*failed)(void *room_arg, struct pmedia *pm, const char *reason);
+	/* The producers a WHEP viewer may watch (a new array of borrowed
+	 * producers of the other participants, or of the one it asked for). */
+	GPtrArray *(*sources)(void *room_arg, struct pmedia *pm);
 };
 
 struct producer {
@@ -101,6 +104,7 @@ struct consumer {
 	bool negotiated;         /* the subscriber answered an offer with it */
 	bool stopped;            /* slot unused (port 0), kept for its mid */
 	bool need_keyframe;
+	uint8_t mid_ext_id;      /* sends the mid header extension (WHEP), 0: not */
 	struct rewrite rw;
 	uint32_t last_ts;        /* for sender reports */
 	int64_t last_ts_us;
@@ -157,6 +161,15 @@ int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *sdp
 /* Trickle ICE fragment for the publish (`sub` false) or subscribe transport. */
 int pmedia_trickle(struct pmedia *pm, bool sub, const char *frag, size_t len, char *msg,
 		   size_t msgsize);
+/* WHEP: answers a viewer's offer (client offers, recvonly) with one
+ * consumer per offered audio/video section, taken in order from the room's
+ * producers of that kind (ops->sources). The viewer's
+ * connection is not renegotiated later. Errors as pmedia_publish. */
+void pmedia_view(struct pmedia *pm, const char *sdp, size_t len, pmedia_done_h *done,
+		 void *arg);
+/* True for a WHEP viewer (its consumers are fixed at the answer). */
+bool pmedia_is_viewer(const struct pmedia *pm);
+
 /* Starts consuming another participant's producer (renegotiates). */
 void pmedia_consume(struct pmedia *pm, struct producer *prod);
 /* Stops consuming it (renegotiates). */

@@ -142,8 +142,14 @@ static void consumer_send(struct consumer *c, const struct fwd *f, int64_t now_u
 {
 	_Alignas(8) uint8_t buf[PKTBUF_CAP + SRTP_TRAILER_MAX]; /* libsrtp reads words */
 	struct rtp_header h = { .marker = f->marker, .pt = c->pt, .ssrc = c->ssrc };
+	struct rtp_ext mid = { .id = c->mid_ext_id, .len = strlen(c->mid),
+			       .data = (const uint8_t *)c->mid };
 	size_t hl = 0;
 
+	if (c->mid_ext_id && mid.len >= 1 && mid.len <= 16) {
+		h.ext = &mid;
+		h.ext_count = 1;
+	}
 	if (f->payload_len + 12 > PKTBUF_CAP)
 		return;
 	if (!retrans && !rewrite_map(&c->rw, f->seq, f->ts, now_us, &h.seq, &h.ts))

@@ -39,6 +39,7 @@ struct pmedia {
 	struct sdp *pending_offer;        /* owned */
 	pmedia_done_h *pending_done;
 	void *pending_arg;
+	bool viewer;                      /* WHEP: consumers on the client-offer transport */
 	/* subscribe negotiation */
 	unsigned sub_version;
 	bool sub_outstanding;
@@ -51,6 +52,9 @@ struct pmedia {
 
 static void sub_renegotiate(struct pmedia *pm);
 static void publish_finish(struct pmedia *pm);
+static void view_finish(struct pmedia *pm);
+static void sub_feedback(struct pmedia *pm, struct rtcp_pkt *pkt);
+static struct transport *out_transport(const struct pmedia *pm);
 
 const char *pmedia_pid(const struct pmedia *pm)
 {
@@ -69,17 +73,33 @@ uint32_t pmedia_rtcp_ssrc(const struct pmedia *pm)
 
 bool pmedia_sub_ready(const struct pmedia *pm)
 {
-	return pm->sub && transport_connected(pm->sub);
+	struct transport *t = out_transport(pm);
+
+	return t && transport_connected(t);
+}
+
+/* The transport consumers send on: the subscribe connection, or for a WHEP
+ * viewer the one connection it offered. */
+static struct transport *out_transport(const struct pmedia *pm)
+{
+	return pm->viewer ? pm->pub : pm->sub;
 }
 
 int pmedia_send_rtp(struct pmedia *pm, uint8_t *buf, size_t len, size_t cap)
 {
-	return pm->sub ? transport_send_rtp(pm->sub, buf, len, cap) : ENOTCONN;
+	struct transport *t = out_transport(pm);
+
+	return t ? transport_send_rtp(t, buf, len, cap) : ENOTCONN;
+}
+
+bool pmedia_is_viewer(const struct pmedia *pm)
+{
+	return pm->viewer;
 }
 
 void pmedia_send_rtcp(struct pmedia *pm, bool sub, uint8_t *buf, size_t len, size_t cap)
 {
-	struct transport *t = sub ? pm->sub : pm->pub;
+	struct transport *t = sub ? out_transport(pm) : pm->pub;
 
 	if (t && transport_connected(t))
 		transport_send_rtcp(t, buf, len, cap);
@@ -190,6 +210,8 @@ static void pub_on_rtcp(void *arg, const uint8_t *buf, size_t len)
 		struct rtcp_sr sr;
 		struct producer *p;
 
+		if (pm->viewer)
+			sub_feedback(pm, &pkt);
 		if (pkt.kind != RTCP_KIND_SR || rtcp_sr_parse(&pkt, &sr))
 			continue;
 		p = producer_by_ssrc(pm, sr.ssrc);
@@ -207,12 +229,20 @@ static void pub_on_gathered(void *arg)
 {
 	struct pmedia *pm = arg;
 
-	if (pm->pending_offer)
+	if (pm->pending_offer && pm->viewer)
+		view_finish(pm);
+	else if (pm->pending_offer)
 		publish_finish(pm);
 }
 
+static void sub_on_connected(void *arg);
+
 static void pub_on_connected(void *arg)
 {
+	struct pmedia *pm = arg;
+
+	if (pm->viewer)
+		sub_on_connected(pm); /* keyframes for the viewer's consumers */
 }
 
 static void on_closed(void *arg, int err, const char *reason)
@@ -601,26 +631,25 @@ static unsigned offered_tracks(const struct sdp *s)
 	return n;
 }
 
-void pmedia_publish(struct pmedia *pm, const char *text, size_t len, pmedia_done_h *done,
-		    void *arg)
+/* Takes a client offer for the connection the client offers on: parses it,
+ * makes the transport, applies the peer's ICE/DTLS parameters and
+ * candidates, and answers once our candidates are gathered. */
+static void offer_take(struct pmedia *pm, const char *text, size_t len, pmedia_done_h *done,
+		       void *arg)
 {
 	char msg[160] = "";
 	struct sdp *offer = NULL;
 	int err;
 
-	if (!pm->can_publish) {
-		done(EACCES, "the access token does not allow publishing (canPublish)", NULL, arg);
-		return;
-	}
 	if (pm->pending_done) {
-		done(EBUSY, "a publish negotiation is in progress", NULL, arg);
+		done(EBUSY, "a negotiation is in progress", NULL, arg);
 		return;
 	}
 	if (sdp_parse(&offer, text, len, msg, sizeof(msg))) {
 		done(EBADMSG, msg, NULL, arg);
 		return;
 	}
-	if (offered_tracks(offer) > pm->cfg->max_tracks) {
+	if (!pm->viewer && offered_tracks(offer) > pm->cfg->max_tracks) {
 		snprintf(msg, sizeof(msg), "at most %u tracks per participant", pm->cfg->max_tracks);
 		sdp_free(offer);
 		done(E2BIG, msg, NULL, arg);
@@ -640,7 +669,123 @@ void pmedia_publish(struct pmedia *pm, const char *text, size_t len, pmedia_done
 	pm->pending_done = done;
 	pm->pending_arg = arg;
 	if (transport_gathering_done(pm->pub))
-		publish_finish(pm);
+		pub_on_gathered(pm);
+}
+
+void pmedia_publish(struct pmedia *pm, const char *text, size_t len, pmedia_done_h *done,
+		    void *arg)
+{
+	if (!pm->can_publish || pm->viewer) {
+		done(EACCES, "the access token does not allow publishing (canPublish)", NULL, arg);
+		return;
+	}
+	offer_take(pm, text, len, done, arg);
+}
+
+/* --- WHEP viewer ---------------------------------------------------------- */
+
+static const struct sdp_codec_cap view_video_codecs[] = {
+	{ .name = "VP8", .clock_rate = 90000, .fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR },
+};
+
+/* The next source of `kind` not used yet, or NULL. */
+static struct producer *source_next(GPtrArray *sources, enum sdp_kind kind)
+{
+	for (guint i = 0; i < sources->len; i++) {
+		struct producer *p = g_ptr_array_index(sources, i);
+
+		if (p && p->kind == kind) {
+			g_ptr_array_index(sources, i) = NULL;
+			return p;
+		}
+	}
+	return NULL;
+}
+
+/* Which offered sections get a source: the others are rejected. */
+static const struct sdp_media_caps **view_plan(const struct sdp *offer, GPtrArray *sources,
+					       struct producer **picked)
+{
+	static const struct sdp_media_caps reject = { 0 };
+	const struct sdp_media_caps **caps = g_new0(const struct sdp_media_caps *, offer->n_media);
+	GPtrArray *left = g_ptr_array_copy(sources, NULL, NULL);
+
+	for (unsigned i = 0; i < offer->n_media; i++) {
+		const struct sdp_media *m = &offer->media[i];
+
+		picked[i] = NULL;
+		if (m->port && sdp_dir_recvs(m->dir) &&
+		    (m->kind == SDP_KIND_AUDIO || m->kind == SDP_KIND_VIDEO))
+			picked[i] = source_next(left, m->kind);
+		if (!picked[i])
+			caps[i] = &reject;
+	}
+	g_ptr_array_free(left, TRUE);
+	return caps;
+}
+
+static void view_apply(struct pmedia *pm, const struct sdp *ans, struct producer **picked)
+{
+	for (unsigned i = 0; i < ans->n_media; i++) {
+		const struct sdp_media *am = &ans->media[i];
+		struct consumer *c;
+
+		if (!picked[i] || am->port == 0 || am->n_codecs == 0 || !am->mid)
+			continue;
+		consumer_alloc(&c, pm, picked[i], am->mid);
+		c->pt = am->codecs[0].pt;
+		c->mid_ext_id = (uint8_t)sdp_extmap_id(am, SDP_EXT_MID);
+		c->negotiated = true;
+		c->offered_version = 1;
+		g_ptr_array_add(pm->consumers, c);
+		log_info("[%s] views track %s as mid %s", pm->name, picked[i]->id, am->mid);
+	}
+}
+
+static void view_finish(struct pmedia *pm)
+{
+	struct sdp_answer_params ap = {
+		.audio = { audio_codecs, G_N_ELEMENTS(audio_codecs), 1, ext_uris, SDP_DIR_SENDONLY },
+		.video = { view_video_codecs, 1, 1, ext_uris, SDP_DIR_SENDONLY },
+		.bundle_only = true,
+	};
+	const struct sdp *offer = pm->pending_offer;
+	GPtrArray *hold = g_ptr_array_new();
+	GPtrArray *sources = pm->ops->sources(pm->room_arg, pm);
+	struct producer **picked = g_new0(struct producer *, offer->n_media ? offer->n_media : 1);
+	const struct sdp_media_caps **caps = view_plan(offer, sources, picked);
+	struct sdp *ans = NULL;
+	char *text = NULL;
+	int err;
+
+	ap.sections = caps;
+	ap.n_sections = offer->n_media;
+	err = local_params(pm->pub, pm->cfg->cert, &ap.local, hold);
+	if (!err)
+		err = sdp_answer_build(&ans, offer, &ap);
+	if (!err)
+		err = sdp_write(ans, &text);
+	hold_free(hold);
+	if (!err)
+		view_apply(pm, ans, picked);
+	sdp_free(ans);
+	g_free(caps);
+	g_free(picked);
+	g_ptr_array_free(sources, TRUE);
+	if (err)
+		publish_reply(pm, EBADMSG, "no acceptable media in the offer", NULL);
+	else
+		publish_reply(pm, 0, NULL, text);
+}
+
+void pmedia_view(struct pmedia *pm, const char *text, size_t len, pmedia_done_h *done, void *arg)
+{
+	if (pm->pub) {
+		done(EBUSY, "this viewer's connection is already negotiated", NULL, arg);
+		return;
+	}
+	pm->viewer = true;
+	offer_take(pm, text, len, done, arg);
 }
 
 /* --- subscribe negotiation ---------------------------------------------- */
@@ -781,7 +926,7 @@ void pmedia_consume(struct pmedia *pm, struct producer *prod)
 	struct consumer *c;
 	char mid[12];
 
-	if (!pm->can_subscribe)
+	if (!pm->can_subscribe || pm->viewer)
 		return;
 	g_snprintf(mid, sizeof(mid), "%u", pm->next_mid++);
 	consumer_alloc(&c, pm, prod, mid);

@@ -86,10 +86,10 @@ static void info(struct http_req *req, void *arg)
 	struct api *a = arg;
 
 	http_respond_json(req, 200,
-			  json_pack("{s:s, s:s, s:b, s:I, s:[s,s,s,s,s]}", "name", "parley",
+			  json_pack("{s:s, s:s, s:b, s:I, s:[s,s,s,s,s,s,s]}", "name", "parley",
 				    "version", PARLEY_VERSION, "dev", a->cfg->dev, "started_at",
 				    (json_int_t)a->started_at, "capabilities", "rooms",
-				    "participants", "events", "access_tokens", "media"));
+				    "participants", "events", "access_tokens", "media", "whip", "whep"));
 }
 
 static void metrics(struct http_req *req, void *arg)
@@ -182,6 +182,12 @@ static const struct http_route routes[] = {
 	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/publish", api_media_trickle_publish },
 	{ "POST", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_subscribe },
 	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_trickle_subscribe },
+	{ "POST", "/whip/{room}", api_whip_create },
+	{ "PATCH", "/whip/{room}/{session}", api_whip_patch },
+	{ "DELETE", "/whip/{room}/{session}", api_whip_delete },
+	{ "POST", "/whep/{room}", api_whep_create },
+	{ "PATCH", "/whep/{room}/{session}", api_whep_patch },
+	{ "DELETE", "/whep/{room}/{session}", api_whep_delete },
 	{ 0 },
 };
 

@@ -57,4 +57,12 @@ void api_media_subscribe(struct http_req *req, void *arg);
 void api_media_trickle_publish(struct http_req *req, void *arg);
 void api_media_trickle_subscribe(struct http_req *req, void *arg);
 
+/* Handlers in whip.c. */
+void api_whip_create(struct http_req *req, void *arg);
+void api_whip_patch(struct http_req *req, void *arg);
+void api_whip_delete(struct http_req *req, void *arg);
+void api_whep_create(struct http_req *req, void *arg);
+void api_whep_patch(struct http_req *req, void *arg);
+void api_whep_delete(struct http_req *req, void *arg);
+
 #endif

@@ -124,15 +124,23 @@ static void req_set_response(struct http_req *r, unsigned status, struct MHD_Res
 	g_mutex_unlock(&r->lock);
 }
 
-void http_respond_text(struct http_req *r, unsigned status, const char *content_type,
-		       const char *text, size_t len)
+void http_respond_text_headers(struct http_req *r, unsigned status, const char *content_type,
+			       const char *text, size_t len, const char *const *headers)
 {
 	struct MHD_Response *resp =
 		MHD_create_response_from_buffer(len, (void *)text, MHD_RESPMEM_MUST_COPY);
 
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
 	MHD_add_response_header(resp, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+	for (; headers && headers[0] && headers[1]; headers += 2)
+		MHD_add_response_header(resp, headers[0], headers[1]);
 	req_set_response(r, status, resp);
+}
+
+void http_respond_text(struct http_req *r, unsigned status, const char *content_type,
+		       const char *text, size_t len)
+{
+	http_respond_text_headers(r, status, content_type, text, len, NULL);
 }
 
 void http_respond_json(struct http_req *r, unsigned status, json_t *body)

@@ -85,6 +85,11 @@ void http_respond_empty(struct http_req *r);
 void http_respond_text(struct http_req *r, unsigned status, const char *content_type,
 		       const char *text, size_t len);
 
+/* The same with extra headers: `headers` holds name, value, name, value, ...
+ * and ends with NULL (a name may repeat, e.g. Link). */
+void http_respond_text_headers(struct http_req *r, unsigned status, const char *content_type,
+			       const char *text, size_t len, const char *const *headers);
+
 /* Streamed bodies (Server-Sent Events). `read` fills up to `max` bytes and
  * returns how many, 0 when it has nothing now (the connection then sleeps
  * until http_stream_wake), or -1 at the end of the stream. `free` runs when

@@ -29,7 +29,7 @@ describe('service endpoints', () => {
     assert.equal(r.json.dev, false);
     assert.equal(typeof r.json.started_at, 'number');
     assert.ok(Math.abs(r.json.started_at - nowSec()) < 3600, 'started_at is a unix time');
-    assert.deepEqual(r.json.capabilities, ['rooms', 'participants', 'events', 'access_tokens', 'media']);
+    assert.deepEqual(r.json.capabilities, ['rooms', 'participants', 'events', 'access_tokens', 'media', 'whip', 'whep']);
     const v = await runParleyd(['--version']);
     assert.equal(v.code, 0);
     assert.equal(v.stdout.trim(), `parleyd ${r.json.version}`);

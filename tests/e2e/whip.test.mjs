@@ -1,0 +1,134 @@
+// WHIP publish and WHEP playback with Chromium driven as a plain WHIP/WHEP
+// client (RFC 9725 over fetch, not parleyd's web client): one page
+// publishes camera and microphone into a room with POST /whip/{room}, another
+// watches it with POST /whep/{room}; getStats() in the viewer must show
+// decoded video frames and received audio, growing. Then the WHIP session is
+// deleted and the publisher leaves the room.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { launchBrowser, startServer, devToken, api, T_MEDIA } from './lib.mjs';
+
+let browser;
+let server;
+
+before(async () => {
+  browser = await launchBrowser();
+  server = await startServer();
+});
+
+after(async () => {
+  if (browser) await browser.close();
+  if (server) assert.equal(await server.stop(), 0);
+});
+
+// Runs in the page: a complete WHIP or WHEP exchange without trickle.
+async function whipInPage({ kind, room, token, query }) {
+  const pc = new RTCPeerConnection({ bundlePolicy: 'max-bundle' });
+  window.pc = pc;
+  if (kind === 'whip') {
+    const stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: true });
+    for (const t of stream.getTracks()) pc.addTransceiver(t, { direction: 'sendonly' });
+  } else {
+    pc.addTransceiver('audio', { direction: 'recvonly' });
+    pc.addTransceiver('video', { direction: 'recvonly' });
+  }
+  await pc.setLocalDescription(await pc.createOffer());
+  await new Promise((res) => {
+    if (pc.iceGatheringState === 'complete') return res();
+    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && res();
+  });
+  const r = await fetch(`/${kind}/${room}${query || ''}`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${token}` },
+    body: pc.localDescription.sdp,
+  });
+  const answer = await r.text();
+  if (r.status !== 201) return { status: r.status, body: answer };
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  return { status: r.status, location: r.headers.get('location') };
+}
+
+async function inbound(page) {
+  return page.evaluate(async () => {
+    const out = { audio: 0, video: 0 };
+    for (const s of (await window.pc.getStats()).values()) {
+      if (s.type !== 'inbound-rtp') continue;
+      if (s.kind === 'audio') out.audio = s.packetsReceived;
+      if (s.kind === 'video') out.video = s.framesDecoded || 0;
+    }
+    return out;
+  });
+}
+
+async function until(fn, what) {
+  const end = Date.now() + T_MEDIA;
+  for (;;) {
+    const v = await fn();
+    if (v) return v;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+test('WHIP publish, WHEP playback, WHIP delete', async () => {
+  const room = 'whip-room';
+  const pubPage = await browser.newPage();
+  const viewPage = await browser.newPage();
+  await pubPage.goto(`${server.url}/`);
+  await viewPage.goto(`${server.url}/`);
+
+  const pubToken = await devToken(server.url, room, 'obs');
+  const pub = await pubPage.evaluate(whipInPage, { kind: 'whip', room, token: pubToken });
+  assert.equal(pub.status, 201, JSON.stringify(pub));
+  assert.match(pub.location, new RegExp(`^/whip/${room}/PA_[A-Za-z0-9]{12}$`));
+
+  // The publisher is in the room with an audio and a video track.
+  const admin = await devToken(server.url, room, 'watcher');
+  const listed = await until(async () => {
+    const r = await api(server.url, 'GET', `/v1/rooms/${room}/participants`, { token: admin });
+    const p = r.json?.participants?.find((x) => x.identity === 'obs');
+    return p && p.tracks.length === 2 ? p : null;
+  }, 'the WHIP publisher and its tracks');
+  assert.deepEqual(listed.tracks.map((t) => t.kind).sort(), ['audio', 'video']);
+
+  const viewToken = await devToken(server.url, room, 'viewer');
+  const view = await viewPage.evaluate(whipInPage, {
+    kind: 'whep', room, token: viewToken, query: `?participant=${listed.id}` });
+  assert.equal(view.status, 201, JSON.stringify(view));
+  assert.match(view.location, new RegExp(`^/whep/${room}/PA_`));
+
+  const first = await until(async () => {
+    const s = await inbound(viewPage);
+    return s.video > 0 && s.audio > 0 ? s : null;
+  }, 'decoded video and audio in the WHEP viewer');
+  const later = await until(async () => {
+    const s = await inbound(viewPage);
+    return s.video > first.video + 30 && s.audio > first.audio + 50 ? s : null;
+  }, 'more frames and packets in the WHEP viewer');
+  console.log(`# WHEP viewer: ${later.video} frames decoded, ${later.audio} audio packets`);
+
+  // DELETE ends the WHIP session: the publisher leaves the room.
+  const del = await fetch(`${server.url}${pub.location}`, {
+    method: 'DELETE', headers: { Authorization: `Bearer ${pubToken}` } });
+  assert.equal(del.status, 200);
+  const r = await api(server.url, 'GET', `/v1/rooms/${room}/participants`, { token: admin });
+  assert.equal(r.json.participants.find((x) => x.identity === 'obs'), undefined);
+
+  // Errors: a bad offer, a wrong content type, no token.
+  const bad = await fetch(`${server.url}/whip/${room}`, { method: 'POST',
+    headers: { 'Content-Type': 'application/sdp', Authorization: `Bearer ${pubToken}` },
+    body: 'v=0\r\nnot sdp\r\n' });
+  assert.equal(bad.status, 400);
+  assert.equal((await bad.json()).error.code, 'invalid_sdp');
+  const ctype = await fetch(`${server.url}/whip/${room}`, { method: 'POST',
+    headers: { 'Content-Type': 'text/plain', Authorization: `Bearer ${pubToken}` }, body: 'x' });
+  assert.equal(ctype.status, 415);
+  const noauth = await fetch(`${server.url}/whep/${room}`, { method: 'POST',
+    headers: { 'Content-Type': 'application/sdp' }, body: 'v=0' });
+  assert.equal(noauth.status, 401);
+  // A refused offer leaves no participant behind.
+  const after = await api(server.url, 'GET', `/v1/rooms/${room}/participants`, { token: admin });
+  assert.equal(after.json.participants.find((x) => x.identity === 'obs'), undefined);
+  await pubPage.close();
+  await viewPage.close();
+});
