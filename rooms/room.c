@@ -715,3 +715,28 @@ void room_media_join(struct room *r, const struct rooms_join_spec *spec, bool vi
 	else
 		pmedia_publish(p->media, sdp, len, media_join_done, mj);
 }
+
+void room_track_mute(struct room *r, const char *pid, const char *track_id, bool muted,
+		     const struct rooms_caller *caller, struct rooms_result *res)
+{
+	struct participant *p;
+	struct producer *prod;
+	guint index;
+
+	WORKER_ASSERT(r->w);
+	p = find_for(r, pid, caller, &index, res);
+	if (!p)
+		return;
+	prod = p->media ? pmedia_track_mute(p->media, track_id, muted) : NULL;
+	if (!prod) {
+		res->err = ENODATA;
+		snprintf(res->msg, sizeof(res->msg), "participant \"%s\" has no track \"%s\"", pid,
+			 track_id);
+		return;
+	}
+	broadcast(r, "track_muted",
+		  json_pack("{s:s, s:s, s:b}", "participant_id", p->id, "track_id", prod->id,
+			    "muted", muted),
+		  p);
+	res->json = producer_json(prod);
+}

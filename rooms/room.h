@@ -92,6 +92,11 @@ void room_subscribe(struct room *r, const char *pid, const struct rooms_caller *
 void room_trickle(struct room *r, const char *pid, const struct rooms_caller *caller, bool sub,
 		  const char *frag, size_t len, struct rooms_result *res);
 
+/* Mutes/unmutes a track of participant `pid` (itself, or any with admin);
+ * everyone else gets "track_muted". Fills res (json: the track). */
+void room_track_mute(struct room *r, const char *pid, const char *track_id, bool muted,
+		     const struct rooms_caller *caller, struct rooms_result *res);
+
 /* WHIP/WHEP: joins `spec` and answers its offer; done(err, msg, sdp, pid, arg)
  * (sdp owned by the callee; pid valid during the call). */
 typedef void(room_media_join_h)(int err, const char *msg, char *sdp, const char *pid, void *arg);

@@ -27,7 +27,7 @@ struct rooms {
 
 enum job_kind {
 	JOB_GET, JOB_UPDATE, JOB_DELETE, JOB_JOIN, JOB_LEAVE, JOB_PARTICIPANTS, JOB_EVENTS,
-	JOB_PUBLISH, JOB_SUBSCRIBE, JOB_TRICKLE, JOB_MEDIA_JOIN,
+	JOB_PUBLISH, JOB_SUBSCRIBE, JOB_TRICKLE, JOB_MEDIA_JOIN, JOB_MUTE,
 };
 
 struct job {
@@ -45,7 +45,8 @@ struct job {
 	char *body;                  /* owned: SDP or trickle fragment */
 	size_t body_len;
 	unsigned version;
-	bool sub;   /* trickle: the subscribe connection; media join: view (WHEP) */
+	bool sub;   /* trickle: the subscribe connection; media join: view (WHEP);
+		       mute: muted */
 };
 
 bool rooms_name_valid(const char *name)
@@ -427,6 +428,9 @@ static void job_run(void *arg)
 	case JOB_TRICKLE:
 		room_trickle(j->room, j->pid, &caller, j->sub, j->body, j->body_len, &res);
 		break;
+	case JOB_MUTE:
+		room_track_mute(j->room, j->pid, j->body, j->sub, &caller, &res);
+		break;
 	case JOB_MEDIA_JOIN:
 		room_media_join(j->room, &j->join, j->sub, j->body, j->body_len, media_join_done, j);
 		return;
@@ -622,5 +626,14 @@ void rooms_media_join(struct rooms *rs, const char *room, const struct rooms_joi
 	j->sub = view;
 	j->body = g_strndup(sdp, len);
 	j->body_len = len;
+	job_dispatch(rs, room, j);
+}
+
+void rooms_track_mute(struct rooms *rs, const char *room, const char *pid, const char *track_id,
+		      bool muted, const struct rooms_caller *caller, rooms_done_h *done, void *arg)
+{
+	struct job *j = media_job(rs, JOB_MUTE, pid, caller, track_id, strlen(track_id), done, arg);
+
+	j->sub = muted; /* the job's flag field */
 	job_dispatch(rs, room, j);
 }

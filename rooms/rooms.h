@@ -154,6 +154,12 @@ void rooms_trickle(struct rooms *rs, const char *room, const char *pid,
 		   const struct rooms_caller *caller, bool sub, const char *frag, size_t len,
 		   rooms_done_h *done, void *arg);
 
+/* Mutes or unmutes a published track: the participant itself, or anyone
+ * with caller->admin. res->json is the track. Errors: ENOENT, ESRCH,
+ * EACCES, ENODATA (no such track). @thread any */
+void rooms_track_mute(struct rooms *rs, const char *room, const char *pid, const char *track_id,
+		      bool muted, const struct rooms_caller *caller, rooms_done_h *done, void *arg);
+
 /* WHIP (RFC 9725) and WHEP: joins the room as a media-only participant and
  * answers its offer: WHIP publishes the offer's tracks, WHEP (`view`) plays
  * the room's tracks (spec->view_of: one participant's). res->json is

@@ -170,6 +170,11 @@ void pmedia_view(struct pmedia *pm, const char *sdp, size_t len, pmedia_done_h *
 /* True for a WHEP viewer (its consumers are fixed at the answer). */
 bool pmedia_is_viewer(const struct pmedia *pm);
 
+/* Mutes or unmutes one of this participant's tracks: a muted track is not
+ * forwarded; on unmute video consumers wait for a keyframe (requested).
+ * Returns the producer, or NULL when `track_id` is not one of its tracks. */
+struct producer *pmedia_track_mute(struct pmedia *pm, const char *track_id, bool muted);
+
 /* Starts consuming another participant's producer (renegotiates). */
 void pmedia_consume(struct pmedia *pm, struct producer *prod);
 /* Stops consuming it (renegotiates). */

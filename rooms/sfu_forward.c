@@ -176,6 +176,8 @@ static void consumer_send(struct consumer *c, const struct fwd *f, int64_t now_u
 /* The consumer's share of one incoming packet. */
 static void consumer_forward(struct consumer *c, const struct fwd *f, int64_t now_us)
 {
+	if (c->prod->muted)
+		return;
 	if (!c->negotiated || c->stopped || !pmedia_sub_ready(c->owner)) {
 		c->need_keyframe = c->kind == SDP_KIND_VIDEO;
 		return;

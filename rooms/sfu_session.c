@@ -921,6 +921,26 @@ int pmedia_trickle(struct pmedia *pm, bool sub, const char *text, size_t len, ch
 	return 0;
 }
 
+struct producer *pmedia_track_mute(struct pmedia *pm, const char *track_id, bool muted)
+{
+	for (guint i = 0; i < pm->producers->len; i++) {
+		struct producer *p = g_ptr_array_index(pm->producers, i);
+
+		if (strcmp(p->id, track_id) != 0)
+			continue;
+		if (p->muted && !muted && p->kind == SDP_KIND_VIDEO) {
+			for (guint j = 0; j < p->consumers->len; j++)
+				((struct consumer *)g_ptr_array_index(p->consumers, j))->need_keyframe = true;
+			p->muted = false;
+			producer_request_keyframe(p, util_now_us());
+		}
+		p->muted = muted;
+		log_info("[%s] track %s %s", pm->name, p->id, muted ? "muted" : "unmuted");
+		return p;
+	}
+	return NULL;
+}
+
 void pmedia_consume(struct pmedia *pm, struct producer *prod)
 {
 	struct consumer *c;

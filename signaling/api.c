@@ -182,6 +182,7 @@ static const struct http_route routes[] = {
 	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/publish", api_media_trickle_publish },
 	{ "POST", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_subscribe },
 	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_trickle_subscribe },
+	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/tracks/{track}", api_tracks_update },
 	{ "POST", "/whip/{room}", api_whip_create },
 	{ "PATCH", "/whip/{room}/{session}", api_whip_patch },
 	{ "DELETE", "/whip/{room}/{session}", api_whip_delete },

@@ -50,6 +50,7 @@ void api_participants_join(struct http_req *req, void *arg);
 void api_participants_list(struct http_req *req, void *arg);
 void api_participants_leave(struct http_req *req, void *arg);
 void api_participants_events(struct http_req *req, void *arg);
+void api_tracks_update(struct http_req *req, void *arg);
 
 /* Handlers in api_media.c. */
 void api_media_publish(struct http_req *req, void *arg);

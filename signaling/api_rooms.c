@@ -94,6 +94,8 @@ static enum apierr err_for(const struct pending *p, int err)
 {
 	if (err == ESRCH)
 		return APIERR_PARTICIPANT_NOT_FOUND;
+	if (err == ENODATA)
+		return APIERR_TRACK_NOT_FOUND;
 	return apierr_from_errno(err, p->enoent);
 }
 
@@ -347,6 +349,39 @@ void api_participants_events(struct http_req *req, void *arg)
 		p = pending_new(req, a, 200);
 		p->last_id = sse_parse_last_id(last);
 		rooms_events_open(a->rooms, room, pid, &caller, on_done, p);
+	}
+	jwt_grants_clear(&g);
+}
+
+static const struct jsonv_field mute_fields[] = {
+	{ "muted", JSONV_BOOL, true, 0, 0 },
+	{ 0 },
+};
+
+/* PATCH .../participants/{pid}/tracks/{track}: {"muted": bool}, by the
+ * participant itself or a roomAdmin. */
+void api_tracks_update(struct http_req *req, void *arg)
+{
+	struct api *a = arg;
+	struct jwt_grants g;
+	const char *room = room_call_begin(req, a, &g, can_join_or_admin,
+					   "roomJoin or roomAdmin for this room");
+	const char *pid, *track = http_req_param(req, "track");
+	json_t *body;
+
+	if (!room)
+		return;
+	pid = pid_param(req);
+	if (pid && (!track || strncmp(track, "TR_", 3) != 0 || strlen(track) != 15)) {
+		http_respond_error(req, APIERR_INVALID_ID, "track ids look like TR_xxxxxxxxxxxx");
+	} else if (pid && api_body(req, mute_fields, false, &body)) {
+		struct rooms_caller caller = { .identity = g.identity, .admin = can_admin(&g, room) };
+		struct pending *p = pending_new(req, a, 200);
+
+		p->enoent = APIERR_ROOM_NOT_FOUND;
+		rooms_track_mute(a->rooms, room, pid, track,
+				 json_is_true(json_object_get(body, "muted")), &caller, on_done, p);
+		json_decref(body);
 	}
 	jwt_grants_clear(&g);
 }

@@ -24,6 +24,7 @@ static const struct apierr_row table[APIERR_COUNT_] = {
 	[APIERR_NOT_FOUND] = { 404, "not_found", "no such resource" },
 	[APIERR_ROOM_NOT_FOUND] = { 404, "room_not_found", "the room does not exist" },
 	[APIERR_PARTICIPANT_NOT_FOUND] = { 404, "participant_not_found", "the participant is not in the room" },
+	[APIERR_TRACK_NOT_FOUND] = { 404, "track_not_found", "the participant has no such track" },
 	[APIERR_METHOD_NOT_ALLOWED] = { 405, "method_not_allowed", "the resource does not support this method" },
 	[APIERR_ROOM_EXISTS] = { 409, "room_exists", "a room with this name exists" },
 	[APIERR_ROOM_FULL] = { 409, "room_full", "the room has reached its participant limit" },

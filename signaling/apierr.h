@@ -20,6 +20,7 @@ enum apierr {
 	APIERR_NOT_FOUND,            /* 404 not_found */
 	APIERR_ROOM_NOT_FOUND,       /* 404 room_not_found */
 	APIERR_PARTICIPANT_NOT_FOUND,/* 404 participant_not_found */
+	APIERR_TRACK_NOT_FOUND,      /* 404 track_not_found */
 	APIERR_METHOD_NOT_ALLOWED,   /* 405 method_not_allowed */
 	APIERR_ROOM_EXISTS,          /* 409 room_exists */
 	APIERR_ROOM_FULL,            /* 409 room_full */
