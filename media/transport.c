@@ -351,7 +351,7 @@ int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd
 	if (!t->remote_ufrag || strcmp(t->remote_ufrag, ufrag) != 0) {
 		if (t->remote_ufrag) {
 			log_info("[%s] ICE restart by the peer", t->name);
-			err = ice_agent_restart(t->ice);
+			err = transport_restart_ice(t);
 			if (err)
 				return err;
 		}
@@ -378,6 +378,7 @@ void transport_remote_gathering_done(struct transport *t)
 
 int transport_restart_ice(struct transport *t)
 {
+	/* the agent hands its candidates again, with the new credentials */
 	g_ptr_array_set_size(t->local_cands, 0);
 	return ice_agent_restart(t->ice);
 }
