@@ -105,6 +105,9 @@ struct consumer {
 	bool stopped;            /* slot unused (port 0), kept for its mid */
 	bool need_keyframe;
 	uint8_t mid_ext_id;      /* sends the mid header extension (WHEP), 0: not */
+	uint32_t rtx_ssrc;       /* retransmissions as RTX (RFC 4588) when rtx_pt */
+	uint8_t rtx_pt;          /* 0: retransmit on the primary SSRC */
+	uint16_t rtx_seq;
 	struct rewrite rw;
 	uint32_t last_ts;        /* for sender reports */
 	int64_t last_ts_us;

@@ -120,7 +120,9 @@ int consumer_alloc(struct consumer **out, struct pmedia *owner, struct producer 
 	c->need_keyframe = prod->kind == SDP_KIND_VIDEO;
 	do {
 		util_random_bytes(&c->ssrc, sizeof(c->ssrc));
-	} while (c->ssrc == 0);
+		util_random_bytes(&c->rtx_ssrc, sizeof(c->rtx_ssrc));
+	} while (c->ssrc == 0 || c->rtx_ssrc == 0 || c->rtx_ssrc == c->ssrc);
+	util_random_bytes(&c->rtx_seq, sizeof(c->rtx_seq));
 	rewrite_init(&c->rw, c->clock_rate);
 	g_ptr_array_add(prod->consumers, c);
 	*out = c;
@@ -137,20 +139,23 @@ void consumer_free(struct consumer *c)
 }
 
 /* Writes the consumer's packet (header + payload) and sends it. `retrans`:
- * an answer to a NACK, which must not move the rewriter forward. */
+ * an answer to a NACK, which must not move the rewriter forward and goes
+ * out as RTX (RFC 4588: own SSRC and sequence, the original sequence number
+ * in front of the payload) when the subscriber negotiated it. */
 static void consumer_send(struct consumer *c, const struct fwd *f, int64_t now_us, bool retrans)
 {
 	_Alignas(8) uint8_t buf[PKTBUF_CAP + SRTP_TRAILER_MAX]; /* libsrtp reads words */
 	struct rtp_header h = { .marker = f->marker, .pt = c->pt, .ssrc = c->ssrc };
 	struct rtp_ext mid = { .id = c->mid_ext_id, .len = strlen(c->mid),
 			       .data = (const uint8_t *)c->mid };
-	size_t hl = 0;
+	bool rtx = retrans && c->rtx_pt;
+	size_t hl = 0, osn = rtx ? 2 : 0;
 
 	if (c->mid_ext_id && mid.len >= 1 && mid.len <= 16) {
 		h.ext = &mid;
 		h.ext_count = 1;
 	}
-	if (f->payload_len + 12 > PKTBUF_CAP)
+	if (f->payload_len + osn + 32 > PKTBUF_CAP)
 		return;
 	if (!retrans && !rewrite_map(&c->rw, f->seq, f->ts, now_us, &h.seq, &h.ts))
 		return;
@@ -158,10 +163,23 @@ static void consumer_send(struct consumer *c, const struct fwd *f, int64_t now_u
 		h.seq = (uint16_t)(f->seq + c->rw.seq_off);
 		h.ts = f->ts + c->rw.ts_off;
 	}
+	if (rtx) {
+		buf[0] = 0; /* placeholder: the header is written below */
+		h.pt = c->rtx_pt;
+		h.ssrc = c->rtx_ssrc;
+	}
+	uint16_t out_seq = h.seq;
+
+	if (rtx)
+		h.seq = c->rtx_seq++;
 	if (rtp_write_header(buf, sizeof(buf), &h, &hl))
 		return;
-	memcpy(buf + hl, f->payload, f->payload_len);
-	if (pmedia_send_rtp(c->owner, buf, hl + f->payload_len, sizeof(buf)))
+	if (rtx) {
+		buf[hl] = (uint8_t)(out_seq >> 8);
+		buf[hl + 1] = (uint8_t)out_seq;
+	}
+	memcpy(buf + hl + osn, f->payload, f->payload_len);
+	if (pmedia_send_rtp(c->owner, buf, hl + osn + f->payload_len, sizeof(buf)))
 		return;
 	if (retrans) {
 		c->retransmitted++;

@@ -796,7 +796,7 @@ static const struct sdp_offer_codec opus_offer = {
 };
 static const struct sdp_offer_codec vp8_offer = {
 	.pt = 96, .name = "VP8", .clock_rate = 90000,
-	.fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR,
+	.fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR, .rtx_pt = 97,
 };
 
 static void offer_section(const struct consumer *c, struct sdp_offer_media *m)
@@ -812,6 +812,8 @@ static void offer_section(const struct consumer *c, struct sdp_offer_media *m)
 	if (m->stopped)
 		return;
 	m->ssrc = c->ssrc;
+	if (c->kind == SDP_KIND_VIDEO)
+		m->rtx_ssrc = c->rtx_ssrc;
 	m->cname = "parley";
 	m->stream_id = pmedia_pid(c->prod->owner);
 	m->track_id = c->prod->id;
@@ -893,8 +895,13 @@ int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *tex
 		struct consumer *c = g_ptr_array_index(pm->consumers, i);
 		const struct sdp_media *m = sdp_media_by_mid(ans, c->mid);
 
-		if (c->offered_version && c->offered_version <= version && m && m->port)
+		if (c->offered_version && c->offered_version <= version && m && m->port) {
+			const struct sdp_codec *vc = sdp_codec_by_pt(m, c->pt);
+			int rtx = vc ? sdp_codec_rtx_pt(m, vc) : -1;
+
 			c->negotiated = true;
+			c->rtx_pt = rtx > 0 ? (uint8_t)rtx : 0;
+		}
 	}
 	sdp_free(ans);
 	pm->sub_outstanding = false;
