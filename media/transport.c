@@ -1,6 +1,7 @@
 /* transport.c - see transport.h. */
 #define LOG_MOD "transport"
 #include "media/transport.h"
+#include "media/base/counters.h"
 #include "media/base/log.h"
 #include "media/base/util.h"
 #include "media/ice.h"
@@ -38,6 +39,7 @@ static void transport_close(struct transport *t, int err, const char *reason)
 	if (t->closed)
 		return;
 	t->closed = true;
+	MEDIA_COUNT(transports_failed, 1);
 	if (t->timeout) {
 		g_source_destroy(t->timeout);
 		g_source_unref(t->timeout);
@@ -184,6 +186,7 @@ static void on_ice_recv(void *arg, uint8_t *buf, size_t len)
 	struct pktbuf *p;
 
 	t->st.bytes_in += len;
+	MEDIA_COUNT(bytes_in, len);
 	t->last_rx_us = util_now_us();
 	enum rtp_class cls = rtp_classify(buf, len);
 
@@ -192,11 +195,13 @@ static void on_ice_recv(void *arg, uint8_t *buf, size_t len)
 			dtls_sess_recv(t->dtls, buf, len);
 		else
 			t->st.dropped++;
+		MEDIA_COUNT(dropped, 1);
 		return;
 	}
 	if ((cls != RTP_CLASS_RTP && cls != RTP_CLASS_RTCP) || !t->srtp || t->closed ||
 	    len > PKTBUF_CAP) {
 		t->st.dropped++;
+		MEDIA_COUNT(dropped, 1);
 		return;
 	}
 	if (cls == RTP_CLASS_RTCP) {
@@ -206,9 +211,11 @@ static void on_ice_recv(void *arg, uint8_t *buf, size_t len)
 		memcpy(rtcp, buf, len);
 		if (srtp_sess_unprotect_rtcp(t->srtp, rtcp, &len)) {
 			t->st.srtp_errors++;
+			MEDIA_COUNT(srtp_errors, 1);
 			return;
 		}
 		t->st.rtcp_in++;
+		MEDIA_COUNT(rtcp_in, 1);
 		t->h.rtcp(t->arg, rtcp, len);
 		return;
 	}
@@ -217,8 +224,10 @@ static void on_ice_recv(void *arg, uint8_t *buf, size_t len)
 	p->len = len;
 	if (srtp_sess_unprotect_rtp(t->srtp, p->data, &p->len)) {
 		t->st.srtp_errors++;
+		MEDIA_COUNT(srtp_errors, 1);
 	} else {
 		t->st.rtp_in++;
+		MEDIA_COUNT(rtp_in, 1);
 		t->h.rtp(t->arg, p);
 	}
 	pktbuf_unref(p);
@@ -399,10 +408,13 @@ int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap
 		err = ice_agent_send(t->ice, buf, len);
 	if (err) {
 		t->st.send_errors++;
+		MEDIA_COUNT(send_errors, 1);
 		return err;
 	}
 	t->st.rtp_out++;
 	t->st.bytes_out += len;
+	MEDIA_COUNT(rtp_out, 1);
+	MEDIA_COUNT(bytes_out, len);
 	return 0;
 }
 
@@ -417,10 +429,13 @@ int transport_send_rtcp(struct transport *t, uint8_t *buf, size_t len, size_t ca
 		err = ice_agent_send(t->ice, buf, len);
 	if (err) {
 		t->st.send_errors++;
+		MEDIA_COUNT(send_errors, 1);
 		return err;
 	}
 	t->st.rtcp_out++;
 	t->st.bytes_out += len;
+	MEDIA_COUNT(rtcp_out, 1);
+	MEDIA_COUNT(bytes_out, len);
 	return 0;
 }
 

@@ -4,6 +4,7 @@
  * shared payload into a stack buffer, which SRTP protects and ICE sends. */
 #define LOG_MOD "sfu"
 #include "rooms/sfu.h"
+#include "media/base/counters.h"
 #include "media/base/log.h"
 #include "media/base/util.h"
 #include "media/pktbuf.h"
@@ -183,6 +184,7 @@ static void consumer_send(struct consumer *c, const struct fwd *f, int64_t now_u
 		return;
 	if (retrans) {
 		c->retransmitted++;
+		MEDIA_COUNT(retransmits, 1);
 		return;
 	}
 	c->packets++;
@@ -241,6 +243,7 @@ static void send_feedback(struct producer *p, int (*write)(struct rtcp_writer *,
 
 static int write_pli(struct rtcp_writer *w, struct producer *p)
 {
+	MEDIA_COUNT(plis_out, 1);
 	return rtcp_write_pli(w, pmedia_rtcp_ssrc(p->owner), p->ssrc);
 }
 
@@ -256,7 +259,10 @@ static int write_nack(struct rtcp_writer *w, struct producer *p)
 			seqs[n++] = p->nack_seq[i];
 		}
 	}
-	return n ? rtcp_write_nack(w, pmedia_rtcp_ssrc(p->owner), p->ssrc, seqs, n) : ENOENT;
+	if (!n)
+		return ENOENT;
+	MEDIA_COUNT(nacks_out, 1);
+	return rtcp_write_nack(w, pmedia_rtcp_ssrc(p->owner), p->ssrc, seqs, n);
 }
 
 void producer_request_keyframe(struct producer *p, int64_t now_us)

@@ -4,6 +4,7 @@
 #include "signaling/sse.h"
 #include "config/config.h"
 #include "rooms/rooms.h"
+#include "media/base/counters.h"
 #include "media/base/util.h"
 
 #include <stdio.h>
@@ -92,6 +93,12 @@ static void info(struct http_req *req, void *arg)
 				    "participants", "events", "access_tokens", "media", "whip", "whep"));
 }
 
+static void metric(GString *m, const char *name, const char *help, uint64_t v)
+{
+	g_string_append_printf(m, "# HELP %s %s\n# TYPE %s counter\n%s %" G_GUINT64_FORMAT "\n",
+			       name, help, name, name, v);
+}
+
 static void metrics(struct http_req *req, void *arg)
 {
 	struct api *a = arg;
@@ -117,7 +124,32 @@ static void metrics(struct http_req *req, void *arg)
 		"# TYPE parley_events_total counter\nparley_events_total %llu\n",
 		st.rooms, st.participants, sse_hub_count(a->hub), st.joins, st.leaves, st.timeouts,
 		st.events);
-	http_respond_text(req, 200, "text/plain; version=0.0.4", text, strlen(text));
+	{
+		struct media_counters mc;
+		GString *m = g_string_new(text);
+
+		media_counters_sum(&mc);
+		metric(m, "parley_rtp_packets_in_total", "RTP packets received (after SRTP).", mc.rtp_in);
+		metric(m, "parley_rtp_packets_out_total", "RTP packets sent.", mc.rtp_out);
+		metric(m, "parley_rtcp_packets_in_total", "RTCP packets received.", mc.rtcp_in);
+		metric(m, "parley_rtcp_packets_out_total", "RTCP packets sent.", mc.rtcp_out);
+		metric(m, "parley_media_bytes_in_total", "Media datagram bytes received.", mc.bytes_in);
+		metric(m, "parley_media_bytes_out_total", "Media datagram bytes sent.", mc.bytes_out);
+		metric(m, "parley_srtp_errors_total", "SRTP/SRTCP packets that failed unprotect.",
+		       mc.srtp_errors);
+		metric(m, "parley_media_dropped_total", "Datagrams dropped (unknown kind, too early).",
+		       mc.dropped);
+		metric(m, "parley_media_send_errors_total", "Packets that could not be sent.",
+		       mc.send_errors);
+		metric(m, "parley_retransmits_total", "Packets resent for subscribers' NACKs.",
+		       mc.retransmits);
+		metric(m, "parley_nacks_sent_total", "NACKs sent to publishers.", mc.nacks_out);
+		metric(m, "parley_plis_sent_total", "Keyframe requests sent to publishers.", mc.plis_out);
+		metric(m, "parley_transports_closed_total", "Connections that failed or timed out.",
+		       mc.transports_failed);
+		http_respond_text(req, 200, "text/plain; version=0.0.4", m->str, m->len);
+		g_string_free(m, TRUE);
+	}
 	g_free(text);
 }
 

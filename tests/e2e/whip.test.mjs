@@ -107,6 +107,14 @@ test('WHIP publish, WHEP playback, WHIP delete', async () => {
   }, 'more frames and packets in the WHEP viewer');
   console.log(`# WHEP viewer: ${later.video} frames decoded, ${later.audio} audio packets`);
 
+  // The media counters in /metrics moved.
+  const m = await (await fetch(`${server.url}/metrics`)).text();
+  const value = (name) => Number(new RegExp(`^${name} (\\d+)$`, 'm').exec(m)?.[1]);
+  assert.ok(value('parley_rtp_packets_in_total') > 100, m);
+  assert.ok(value('parley_rtp_packets_out_total') > 100, m);
+  assert.ok(value('parley_media_bytes_out_total') > 10000, m);
+  assert.equal(value('parley_srtp_errors_total'), 0);
+
   // DELETE ends the WHIP session: the publisher leaves the room.
   const del = await fetch(`${server.url}${pub.location}`, {
     method: 'DELETE', headers: { Authorization: `Bearer ${pubToken}` } });

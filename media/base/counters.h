@@ -1,0 +1,38 @@
+/* counters.h - media counters for /metrics without locks or shared cache
+ * lines on the packet path: every thread counts into its own block, and a
+ * scrape sums the blocks. A block is written only by its thread (relaxed
+ * stores) and read by others (relaxed loads). */
+#ifndef PARLEY_MEDIA_BASE_COUNTERS_H
+#define PARLEY_MEDIA_BASE_COUNTERS_H
+
+#include <stdint.h>
+
+struct media_counters {
+	uint64_t rtp_in, rtp_out;     /* packets */
+	uint64_t rtcp_in, rtcp_out;
+	uint64_t bytes_in, bytes_out; /* datagram bytes on the wire */
+	uint64_t srtp_errors;         /* failed unprotect: auth, replay, malformed */
+	uint64_t dropped;             /* not DTLS/RTP/RTCP, or media before keys */
+	uint64_t send_errors;         /* no ICE pair, socket full */
+	uint64_t retransmits;         /* packets resent for subscribers' NACKs */
+	uint64_t nacks_out;           /* NACK packets sent to publishers */
+	uint64_t plis_out;            /* keyframe requests sent to publishers */
+	uint64_t transports_failed;   /* ICE/DTLS failures and timeouts */
+};
+
+/* This thread's block (made on first use, kept until exit). @thread any */
+struct media_counters *media_counters_local(void);
+
+/* The sum over every thread's block. @thread any */
+void media_counters_sum(struct media_counters *out);
+
+/* Adds n to a counter of this thread's block. */
+#define MEDIA_COUNT(field, n)                                                       \
+	do {                                                                        \
+		struct media_counters *mc_ = media_counters_local();                \
+		__atomic_store_n(&mc_->field,                                       \
+				 __atomic_load_n(&mc_->field, __ATOMIC_RELAXED) + (n),      \
+				 __ATOMIC_RELAXED);                                         \
+	} while (0)
+
+#endif
