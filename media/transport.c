@@ -397,13 +397,15 @@ bool transport_connected(const struct transport *t)
 	return t->srtp && !t->closed;
 }
 
-int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap)
+/* Protects one packet in place and sends it on the selected pair. */
+static int send_protected(struct transport *t, uint8_t *buf, size_t len, size_t cap, bool rtcp)
 {
 	int err;
 
 	if (!t->srtp || t->closed)
 		return ENOTCONN;
-	err = srtp_sess_protect_rtp(t->srtp, buf, &len, cap);
+	err = rtcp ? srtp_sess_protect_rtcp(t->srtp, buf, &len, cap) :
+		     srtp_sess_protect_rtp(t->srtp, buf, &len, cap);
 	if (!err)
 		err = ice_agent_send(t->ice, buf, len);
 	if (err) {
@@ -411,32 +413,26 @@ int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap
 		MEDIA_COUNT(send_errors, 1);
 		return err;
 	}
-	t->st.rtp_out++;
+	if (rtcp) {
+		t->st.rtcp_out++;
+		MEDIA_COUNT(rtcp_out, 1);
+	} else {
+		t->st.rtp_out++;
+		MEDIA_COUNT(rtp_out, 1);
+	}
 	t->st.bytes_out += len;
-	MEDIA_COUNT(rtp_out, 1);
 	MEDIA_COUNT(bytes_out, len);
 	return 0;
 }
 
+int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap)
+{
+	return send_protected(t, buf, len, cap, false);
+}
+
 int transport_send_rtcp(struct transport *t, uint8_t *buf, size_t len, size_t cap)
 {
-	int err;
-
-	if (!t->srtp || t->closed)
-		return ENOTCONN;
-	err = srtp_sess_protect_rtcp(t->srtp, buf, &len, cap);
-	if (!err)
-		err = ice_agent_send(t->ice, buf, len);
-	if (err) {
-		t->st.send_errors++;
-		MEDIA_COUNT(send_errors, 1);
-		return err;
-	}
-	t->st.rtcp_out++;
-	t->st.bytes_out += len;
-	MEDIA_COUNT(rtcp_out, 1);
-	MEDIA_COUNT(bytes_out, len);
-	return 0;
+	return send_protected(t, buf, len, cap, true);
 }
 
 void transport_stats(const struct transport *t, struct transport_stats *out)

@@ -502,24 +502,36 @@ void rooms_delete(struct rooms *rs, const char *name, rooms_done_h *done, void *
 	job_dispatch(rs, name, job_new(rs, JOB_DELETE, done, arg));
 }
 
-void rooms_join(struct rooms *rs, const char *room, const struct rooms_join_spec *spec,
-		rooms_done_h *done, void *arg)
+/* Checks a join's room name and identity; answers done on failure. */
+static bool join_valid(const char *room, const struct rooms_join_spec *spec, rooms_done_h *done,
+		       void *arg)
 {
-	struct job *j;
+	if (rooms_name_valid(room) && rooms_identity_valid(spec->identity))
+		return true;
+	result_done(done, arg, EINVAL,
+		    rooms_name_valid(room) ? "the identity is not valid" : "the room name is not valid");
+	return false;
+}
 
-	if (!rooms_name_valid(room) || !rooms_identity_valid(spec->identity)) {
-		result_done(done, arg, EINVAL,
-			    rooms_name_valid(room) ? "the identity is not valid" :
-						     "the room name is not valid");
-		return;
-	}
-	j = job_new(rs, JOB_JOIN, done, arg);
+/* A join job with its own copies of the spec's strings. */
+static struct job *join_job_new(struct rooms *rs, enum job_kind kind,
+				const struct rooms_join_spec *spec, rooms_done_h *done, void *arg)
+{
+	struct job *j = job_new(rs, kind, done, arg);
+
 	j->join = *spec;
 	j->join.identity = g_strdup(spec->identity);
 	j->join.name = g_strdup(spec->name);
 	j->join.metadata = g_strdup(spec->metadata);
 	j->join.view_of = g_strdup(spec->view_of);
-	job_dispatch(rs, room, j);
+	return j;
+}
+
+void rooms_join(struct rooms *rs, const char *room, const struct rooms_join_spec *spec,
+		rooms_done_h *done, void *arg)
+{
+	if (join_valid(room, spec, done, arg))
+		job_dispatch(rs, room, join_job_new(rs, JOB_JOIN, spec, done, arg));
 }
 
 static void caller_set(struct job *j, const struct rooms_caller *caller)
@@ -610,18 +622,9 @@ void rooms_media_join(struct rooms *rs, const char *room, const struct rooms_joi
 {
 	struct job *j;
 
-	if (!rooms_name_valid(room) || !rooms_identity_valid(spec->identity)) {
-		result_done(done, arg, EINVAL,
-			    rooms_name_valid(room) ? "the identity is not valid" :
-						     "the room name is not valid");
+	if (!join_valid(room, spec, done, arg))
 		return;
-	}
-	j = job_new(rs, JOB_MEDIA_JOIN, done, arg);
-	j->join = *spec;
-	j->join.identity = g_strdup(spec->identity);
-	j->join.name = g_strdup(spec->name);
-	j->join.metadata = g_strdup(spec->metadata);
-	j->join.view_of = g_strdup(spec->view_of);
+	j = join_job_new(rs, JOB_MEDIA_JOIN, spec, done, arg);
 	j->join.media_only = true;
 	j->sub = view;
 	j->body = g_strndup(sdp, len);

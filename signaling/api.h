@@ -52,6 +52,10 @@ void api_participants_leave(struct http_req *req, void *arg);
 void api_participants_events(struct http_req *req, void *arg);
 void api_tracks_update(struct http_req *req, void *arg);
 
+/* The API error for a result of the media calls (ESRCH, EBADMSG, E2BIG,
+ * EBUSY/ESTALE and the usual ones). */
+enum apierr api_media_err(int err);
+
 /* Handlers in api_media.c. */
 void api_media_publish(struct http_req *req, void *arg);
 void api_media_subscribe(struct http_req *req, void *arg);

@@ -20,7 +20,7 @@ struct media_pending {
 	enum media_call call;
 };
 
-static enum apierr media_err(int err)
+enum apierr api_media_err(int err)
 {
 	switch (err) {
 	case ESRCH:
@@ -43,7 +43,7 @@ static void on_media_done(struct rooms_result *res, void *arg)
 
 	if (res->err) {
 		/* ENOENT from a trickle names the missing connection, not the room */
-		enum apierr e = media_err(res->err);
+		enum apierr e = api_media_err(res->err);
 
 		if (res->err == ENOENT && mp->call >= CALL_TRICKLE_PUB && res->msg[0] &&
 		    strstr(res->msg, "connection"))

@@ -48,28 +48,12 @@ static void ice_links(const struct config *cfg, GPtrArray *h, GPtrArray *own)
 	}
 }
 
-static enum apierr whip_err(int err)
-{
-	switch (err) {
-	case ESRCH:
-		return APIERR_PARTICIPANT_NOT_FOUND;
-	case EBADMSG:
-		return APIERR_INVALID_SDP;
-	case E2BIG:
-		return APIERR_TOO_MANY_TRACKS;
-	case EBUSY:
-		return APIERR_NEGOTIATION_CONFLICT;
-	default:
-		return apierr_from_errno(err, APIERR_ROOM_NOT_FOUND);
-	}
-}
-
 static void on_whip_done(struct rooms_result *res, void *arg)
 {
 	struct whip_pending *wp = arg;
 
 	if (res->err) {
-		http_respond_error(wp->req, whip_err(res->err), res->msg);
+		http_respond_error(wp->req, api_media_err(res->err), res->msg);
 	} else if (wp->create) {
 		const char *sdp = json_string_value(json_object_get(res->json, "sdp"));
 		const char *pid = json_string_value(json_object_get(res->json, "participant_id"));

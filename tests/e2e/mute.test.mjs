@@ -6,6 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { launchBrowser, startServer, openClient, waitPublished, stats, devToken, api,
   T_MEDIA } from './lib.mjs';
+import { until } from './wait.mjs';
 import { openEvents } from '../integration/lib.mjs';
 
 let browser;
@@ -28,15 +29,6 @@ async function videoFrames(c, pid) {
   return st.byParticipant[pid]?.video?.framesDecoded ?? 0;
 }
 
-async function until(fn, what) {
-  const end = Date.now() + T_MEDIA;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 test('mute, unmute and unpublish a video track', async () => {
   const room = 'mute-room';

@@ -4,7 +4,8 @@
 // other participant over the same DTLS session.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startServer, openClient, waitPublished, stats, T_MEDIA } from './lib.mjs';
+import { launchBrowser, startServer, openClient, waitPublished, stats } from './lib.mjs';
+import { until } from './wait.mjs';
 
 let browser;
 let server;
@@ -21,15 +22,6 @@ after(async () => {
   if (server) assert.equal(await server.stop(), 0);
 });
 
-async function until(fn, what) {
-  const end = Date.now() + T_MEDIA;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 const frames = async (c, pid) => (await stats(c)).byParticipant[pid]?.video?.framesDecoded ?? 0;
 const ufrags = (c) => c.page.evaluate(() => {

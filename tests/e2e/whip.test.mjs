@@ -6,7 +6,8 @@
 // deleted and the publisher leaves the room.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startServer, devToken, api, T_MEDIA } from './lib.mjs';
+import { launchBrowser, startServer, devToken, api } from './lib.mjs';
+import { until } from './wait.mjs';
 
 let browser;
 let server;
@@ -60,15 +61,6 @@ async function inbound(page) {
   });
 }
 
-async function until(fn, what) {
-  const end = Date.now() + T_MEDIA;
-  for (;;) {
-    const v = await fn();
-    if (v) return v;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-}
 
 test('WHIP publish, WHEP playback, WHIP delete', async () => {
   const room = 'whip-room';
