@@ -37,7 +37,8 @@ void pktbuf_unref(struct pktbuf *p);
 unsigned pktbuf_pool_free(void);
 unsigned pktbuf_pool_made(void);
 
-/* Releases this thread's free list (at thread exit). @thread owner */
+/* Releases this thread's free list now (a GThread's is released when it
+ * exits; the main thread's is not). @thread owner */
 void pktbuf_pool_drain(void);
 
 #endif

@@ -36,7 +36,7 @@ async function withServerLog(t, fn) {
 
 after(async () => {
   if (loss) await loss.remove();
-  if (server) await server.stop();
+  if (server) assert.equal(await server.stop(), 0, "parleyd exits cleanly (no leak or sanitizer report)");
   if (browser) await browser.close();
 });
 

@@ -23,7 +23,7 @@ before(async () => {
 after(async () => {
   for (const c of clients) await c.close();
   if (browser) await browser.close();
-  if (server) await server.stop();
+  if (server) assert.equal(await server.stop(), 0, "parleyd exits cleanly (no leak or sanitizer report)");
 });
 
 async function open(room, identity, opts = {}) {
