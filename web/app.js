@@ -43,7 +43,7 @@ function record(type, d = {}) {
   const e = { type, t: Date.now() };
   const p = d.participant;
   if (p) Object.assign(e, { participantId: p.id, identity: p.identity, name: p.name });
-  for (const k of ['participantId', 'trackId', 'kind', 'mid', 'reason', 'existing', 'state', 'pc', 'where']) {
+  for (const k of ['participantId', 'trackId', 'kind', 'mid', 'reason', 'existing', 'state', 'pc', 'where', 'muted']) {
     if (d[k] !== undefined && (k !== 'participantId' || !e.participantId)) e[k] = d[k];
   }
   if (type === 'track' && d.track) e.track = d.track.id;
@@ -100,7 +100,7 @@ async function play(t) {
 function wire(c) {
   for (const type of ['participant_joined', 'participant_left', 'track', 'track_removed',
     'track_published', 'track_unpublished', 'room_updated', 'room_ended', 'disconnected',
-    'events_lost', 'reconnecting', 'reconnected', 'connection_state', 'error',
+    'events_lost', 'reconnecting', 'reconnected', 'connection_state', 'error', 'track_muted',
     'publish_negotiated', 'subscribe_negotiated']) {
     c.on(type, (d) => record(type, d));
   }

@@ -14,6 +14,7 @@
 // Signaling (see docs/API.md):
 // - join: POST /v1/rooms/{room}/participants -> participant, events_url, ice_servers
 // - events: EventSource(events_url?access_token=...), reconnecting with Last-Event-ID
+// - mute: PATCH .../{pid}/tracks/{track} {"muted": bool}
 // - publish PC: the client offers, POST .../publish (application/sdp) -> answer
 // - subscribe PC: the server offers (event subscribe_offer {sdp, version}), the
 //   client answers with POST .../subscribe?version=N (application/sdp) -> 204
@@ -37,6 +38,7 @@ export class ParleyError extends Error {
 const KNOWN_SSE = [
   'participant_joined', 'participant_left', 'room_updated', 'room_ended',
   'disconnected', 'events_lost', 'subscribe_offer', 'track_published', 'track_unpublished',
+  'track_muted',
 ];
 
 // Events the client emits itself (besides the SSE ones above).
@@ -46,6 +48,9 @@ const CLIENT_EVENTS = new Set([
 ]);
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+/** A participant object's published tracks: Map(track id -> track object). */
+const tracksOf = (p) => new Map(((p && p.tracks) || []).map((t) => [t.id, t]));
 
 /** Splits an SDP into its session part and its media sections (lines, no CRLF). */
 export function parseSdp(sdp) {
@@ -97,6 +102,16 @@ export function parseSdp(sdp) {
   return { session, media, iceUfrag: attr(session, 'ice-ufrag'), icePwd: attr(session, 'ice-pwd') };
 }
 
+/** The m= line of section `mid` of `pc`'s local description, port set to 9. */
+function localMline(pc, mid) {
+  const desc = pc.localDescription;
+  const m = desc && parseSdp(desc.sdp).media.find((x) => x.mid === mid);
+  if (!m) return null;
+  const f = m.lines[0].split(' ');
+  f[1] = '9';
+  return f.join(' ');
+}
+
 /** Local ICE credentials of `pc` for media section `mid` (or the first one). */
 function localIceCredentials(pc, mid) {
   const desc = pc.localDescription;
@@ -112,7 +127,14 @@ function localIceCredentials(pc, mid) {
  * Sends a PeerConnection's local candidates to the server as RFC 8840
  * sdpfrag PATCHes, in order, one request at a time; candidates found while
  * one is in flight go together in the next. Nothing is sent before open()
- * (the server must have the offer/answer first).
+ * (the server must have the offer/answer first). A body:
+ *   a=ice-ufrag:<ufrag>
+ *   a=ice-pwd:<pwd>
+ *   m=audio 9 UDP/TLS/RTP/SAVPF 111 ...   (the local m= line of that mid, port 9)
+ *   a=mid:0
+ *   a=candidate:...                       (one or more)
+ *   a=end-of-candidates                   (once gathering is complete)
+ * with CRLF line ends; an end-of-candidates alone comes after ufrag and pwd.
  */
 class Trickle {
   constructor(client, which) {
@@ -137,7 +159,8 @@ class Trickle {
       this.pending.push({ ...creds, end: true });
     } else {
       const line = c.candidate.startsWith('a=') ? c.candidate.slice(2) : c.candidate;
-      this.pending.push({ ...creds, mid: mid ?? '0', candidate: line });
+      const mline = mid != null ? localMline(pc, mid) : null;
+      this.pending.push({ ...creds, mid, mline, candidate: line });
     }
     this.flush();
   }
@@ -168,7 +191,10 @@ class Trickle {
           if (b.end) { end = true; continue; }
           if (b.mid !== mid) {
             mid = b.mid;
-            lines.push(`a=mid:${mid}`);
+            if (mid != null) {
+              if (b.mline) lines.push(b.mline);
+              lines.push(`a=mid:${mid}`);
+            }
           }
           lines.push(`a=${b.candidate}`);
         }
@@ -358,7 +384,7 @@ export class ParleyClient {
     this._setState('joined');
     for (const p of (j.room && j.room.participants) || []) {
       if (p.id === this.participantId || this.participants.has(p.id)) continue;
-      this.participants.set(p.id, { participant: p, tracks: new Map() });
+      this.participants.set(p.id, { participant: p, tracks: tracksOf(p) });
       this._emit('participant_joined', { participant: p, existing: true });
     }
     this._openEvents();
@@ -522,7 +548,7 @@ export class ParleyClient {
           known.participant = p;
           return;
         }
-        this.participants.set(p.id, { participant: p, tracks: new Map() });
+        this.participants.set(p.id, { participant: p, tracks: tracksOf(p) });
         this._emit(type, { participant: p });
         return;
       }
@@ -567,6 +593,13 @@ export class ParleyClient {
         this._emit(type, { participantId: pid, trackId: tid });
         return;
       }
+      case 'track_muted': {
+        const e = this.participants.get(d.participant_id);
+        const t = e && e.tracks.get(d.track_id);
+        if (t) t.muted = !!d.muted;
+        this._emit(type, { participantId: d.participant_id, trackId: d.track_id, muted: !!d.muted });
+        return;
+      }
       case 'subscribe_offer':
         this._queueOffer(d);
         return;
@@ -606,7 +639,7 @@ export class ParleyClient {
       }
       for (const p of list) {
         if (p.id !== this.participantId && !this.participants.has(p.id)) {
-          this.participants.set(p.id, { participant: p, tracks: new Map() });
+          this.participants.set(p.id, { participant: p, tracks: tracksOf(p) });
           this._emit('participant_joined', { participant: p, resync: true });
         }
       }
@@ -883,6 +916,34 @@ export class ParleyClient {
     this.pcPublish.removeTrack(l.transceiver.sender);
     this._pubNeeded = true;
     await this._negotiatePublish();
+  }
+
+  /**
+   * Mutes or unmutes a published track: the server stops (or resumes)
+   * forwarding it and tells the others (track_muted); locally the track is
+   * disabled too.
+   */
+  async setMuted(track, muted) {
+    const l = this.localTracks.find((x) => x.track === track);
+    if (!l || l.transceiver.mid == null) {
+      throw new ParleyError('track is not published', { code: 'invalid_argument' });
+    }
+    const id = await this.serverTrackId(track);
+    await this._api('PATCH', `${this._participantPath()}/tracks/${encodeURIComponent(id)}`, {
+      json: { muted: !!muted },
+    });
+    track.enabled = !muted;
+  }
+
+  /** The server's id (TR_...) of a track we publish, found by its mid. */
+  async serverTrackId(track) {
+    const l = this.localTracks.find((x) => x.track === track);
+    if (!l) throw new ParleyError('track is not published', { code: 'invalid_argument' });
+    const res = await this._api('GET', `/v1/rooms/${encodeURIComponent(this.room)}/participants`);
+    const me = ((await res.json()).participants || []).find((p) => p.id === this.participantId);
+    const t = me && (me.tracks || []).find((x) => x.mid === l.transceiver.mid);
+    if (!t) throw new ParleyError('the server does not list this track', { code: 'track_not_found' });
+    return t.id;
   }
 
   /** Replaces a published track by another of the same kind (no renegotiation). */

@@ -23,6 +23,7 @@ after(async () => {
 test('group call through the mock SFU: publish, subscribe, leave, late join', async (t) => {
   await groupCall(t, { browser, server: mock, room: 'mock-call' });
   for (const l of mock.log) t.diagnostic(l);
+  t.diagnostic(`first trickle body:\n${mock.patches[0]?.body}`);
   assert.deepEqual(mock.violations, []);
   assert.ok(mock.log.some((l) => /^patch alice publish \d+/.test(l)), 'publish candidates trickled');
   assert.ok(mock.log.some((l) => /^patch alice subscribe \d+/.test(l)), 'subscribe candidates trickled');

@@ -158,6 +158,7 @@ function setMsids(sdp, mids) {
 export async function startMockSfu(browser) {
   const violations = [];
   const log = [];
+  const patches = []; // {who, which, body} of every trickle PATCH
   const bad = (msg) => violations.push(msg);
   const participants = new Map(); // pid -> {participant, room, token, events[], nextId, streams:Set, sub:{version, busy, again}, tracks: Map, creds}
   const tokens = new Map(); // token -> {room, identity, name}
@@ -341,7 +342,8 @@ export async function startMockSfu(browser) {
       const cands = [];
       let end = false;
       for (const l of ls.slice(2)) {
-        if (l.startsWith('a=mid:')) mid = l.slice(6);
+        if (l.startsWith('m=')) mid = null;
+        else if (l.startsWith('a=mid:')) mid = l.slice(6);
         else if (l.startsWith('a=candidate:')) {
           if (mid == null) bad(`PATCH ${which}: candidate before a=mid`);
           cands.push({ mid, candidate: l.slice(2) });
@@ -349,6 +351,7 @@ export async function startMockSfu(browser) {
         else bad(`PATCH ${which}: unexpected line ${l}`);
       }
       log.push(`patch ${p.participant.identity} ${which} ${cands.length}${end ? ' end' : ''}`);
+      patches.push({ who: p.participant.identity, which, body: b });
       const r = await sfuPage.evaluate(([pid, w, c, e]) => window.sfu.candidates(pid, w, c, e),
         [p.participant.id, which, cands, end]).catch((e) => `error ${e.message}`);
       if (r !== 'ok') bad(`PATCH ${which}: ${r}`);
@@ -374,12 +377,14 @@ export async function startMockSfu(browser) {
     port,
     violations,
     log,
+    patches,
     participants,
     async stop() {
       for (const p of participants.values()) for (const r of p.streams) r.end();
       await sfuContext.close().catch(() => {});
       server.closeAllConnections();
       await new Promise((r) => server.close(r));
+      return 0; // like startServer's stop(): the exit code
     },
   };
 }
