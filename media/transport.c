@@ -279,9 +279,6 @@ int transport_alloc(struct transport **out, const struct transport_params *p,
 		transport_free(t);
 		return err;
 	}
-	t->timeout = g_timeout_source_new_seconds(t->connect_timeout_s);
-	g_source_set_callback(t->timeout, on_timeout, t, NULL);
-	g_source_attach(t->timeout, t->ctx);
 	*out = t;
 	return 0;
 }
@@ -370,9 +367,14 @@ int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd
 		g_free(t->remote_ufrag);
 		t->remote_ufrag = g_strdup(ufrag);
 	}
-	if (!t->dtls)
-		return dtls_create(t, fp_alg, fp, fp_len, role);
-	return role == t->role ? 0 : EPROTO;
+	if (t->dtls)
+		return role == t->role ? 0 : EPROTO;
+	/* The connect deadline runs from when both sides' parameters are known:
+	 * a subscriber may take its time to answer our offer. */
+	t->timeout = g_timeout_source_new_seconds(t->connect_timeout_s);
+	g_source_set_callback(t->timeout, on_timeout, t, NULL);
+	g_source_attach(t->timeout, t->ctx);
+	return dtls_create(t, fp_alg, fp, fp_len, role);
 }
 
 int transport_add_remote_candidate(struct transport *t, const char *cand)

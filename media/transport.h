@@ -6,8 +6,9 @@
  * ICE pair.
  *
  * A transport lives on one GMainContext (its room's worker); every call and
- * every callback happens there. It ends once, with closed(): ICE failure or
- * consent loss, a DTLS failure, or not connecting within the timeout. */
+ * every callback happens there. It ends once, with closed(): ICE failure, a
+ * DTLS failure, 30 s of silence from the peer, or not connecting within the
+ * timeout (counted from transport_set_remote). */
 #ifndef PARLEY_MEDIA_TRANSPORT_H
 #define PARLEY_MEDIA_TRANSPORT_H
 

@@ -835,7 +835,9 @@ static void sub_renegotiate(struct pmedia *pm)
 		return;
 	if (!pm->sub && transport_make(pm, true, &pm->sub))
 		return;
-	if (!transport_gathering_done(pm->sub))
+	/* Gathering may complete inside transport_make, and its handler may
+	 * already have sent the offer. */
+	if (!transport_gathering_done(pm->sub) || pm->sub_outstanding || !pm->sub_dirty)
 		return;
 	media = g_new0(struct sdp_offer_media, pm->consumers->len);
 	for (guint i = 0; i < pm->consumers->len; i++)
