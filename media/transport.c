@@ -377,6 +377,28 @@ int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd
 	return dtls_create(t, fp_alg, fp, fp_len, role);
 }
 
+int transport_set_remote_ice(struct transport *t, const char *ufrag, const char *pwd,
+			     bool *restarted)
+{
+	int err;
+
+	*restarted = false;
+	if (!t->remote_ufrag)
+		return ENOTCONN;
+	if (strcmp(t->remote_ufrag, ufrag) == 0)
+		return 0;
+	log_info("[%s] ICE restart by the peer (PATCH)", t->name);
+	err = transport_restart_ice(t);
+	if (!err)
+		err = ice_agent_set_remote_credentials(t->ice, ufrag, pwd);
+	if (err)
+		return err;
+	g_free(t->remote_ufrag);
+	t->remote_ufrag = g_strdup(ufrag);
+	*restarted = true;
+	return 0;
+}
+
 int transport_add_remote_candidate(struct transport *t, const char *cand)
 {
 	return ice_agent_add_remote_candidate(t->ice, cand);

@@ -81,6 +81,13 @@ int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd
 			 const char *fp_alg, const uint8_t *fp, size_t fp_len,
 			 enum dtls_role role);
 
+/* New ICE credentials of the peer without a new SDP (RFC 9725 ICE restart
+ * by PATCH): when they differ from the current ones, our side restarts too
+ * (new local credentials, candidates again) and *restarted is set. Returns
+ * 0, EINVAL (bad credentials) or ENOTCONN (no remote description yet). */
+int transport_set_remote_ice(struct transport *t, const char *ufrag, const char *pwd,
+			     bool *restarted);
+
 /* Trickled or SDP candidates of the peer. Returns 0, EBADMSG or ENOTSUP
  * (ignored kind). @thread ctx */
 int transport_add_remote_candidate(struct transport *t, const char *cand);

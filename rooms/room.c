@@ -661,9 +661,15 @@ void room_trickle(struct room *r, const char *pid, const struct rooms_caller *ca
 	struct participant *p;
 
 	WORKER_ASSERT(r->w);
+	char *reply = NULL;
+
 	p = media_owner(r, pid, caller, res);
 	if (p)
-		res->err = pmedia_trickle(p->media, sub, frag, len, res->msg, sizeof(res->msg));
+		res->err = pmedia_trickle(p->media, sub, frag, len, &reply, res->msg,
+					  sizeof(res->msg));
+	if (reply)
+		res->json = json_pack("{s:s}", "sdpfrag", reply);
+	g_free(reply);
 }
 
 struct media_join {

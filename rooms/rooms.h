@@ -148,8 +148,9 @@ void rooms_subscribe(struct rooms *rs, const char *room, const char *pid,
 		     size_t len, rooms_done_h *done, void *arg);
 
 /* A trickle ICE fragment (RFC 8840) for the publish or subscribe
- * connection. Errors: as above, ENOENT also when that connection does not
- * exist yet. @thread any */
+ * connection. New ICE credentials in it restart ICE: res->json is then
+ * {"sdpfrag": our new credentials and candidates}. Errors: as above, ENOENT
+ * also when that connection does not exist yet. @thread any */
 void rooms_trickle(struct rooms *rs, const char *room, const char *pid,
 		   const struct rooms_caller *caller, bool sub, const char *frag, size_t len,
 		   rooms_done_h *done, void *arg);

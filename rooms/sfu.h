@@ -161,9 +161,12 @@ void pmedia_publish(struct pmedia *pm, const char *sdp, size_t len, pmedia_done_
  * ESTALE (not the outstanding offer), EPROTO. */
 int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *sdp, size_t len,
 			    char *msg, size_t msgsize);
-/* Trickle ICE fragment for the publish (`sub` false) or subscribe transport. */
-int pmedia_trickle(struct pmedia *pm, bool sub, const char *frag, size_t len, char *msg,
-		   size_t msgsize);
+/* Trickle ICE fragment for the publish (`sub` false) or subscribe transport.
+ * A fragment with new ICE credentials restarts ICE (RFC 9725 §4.3.2): then
+ * *reply (g_free) is our fragment with the new credentials and candidates.
+ * Errors: ENOENT (no such connection), EBADMSG, EINVAL. */
+int pmedia_trickle(struct pmedia *pm, bool sub, const char *frag, size_t len, char **reply,
+		   char *msg, size_t msgsize);
 /* WHEP: answers a viewer's offer (client offers, recvonly) with one
  * consumer per offered audio/video section, taken in order from the room's
  * producers of that kind (ops->sources). The viewer's

@@ -913,20 +913,69 @@ int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *tex
 	return 0;
 }
 
-int pmedia_trickle(struct pmedia *pm, bool sub, const char *text, size_t len, char *msg,
-		   size_t msgsize)
+/* Our end as a trickle fragment (RFC 8840): credentials, candidates, end. */
+static char *local_frag(struct transport *t, const char *mid)
 {
-	struct transport *t = sub ? pm->sub : pm->pub;
-	struct sdp *frag = NULL;
+	GString *f = g_string_new(NULL);
+	const char *const *cands;
+	unsigned n;
 
+	g_string_append_printf(f, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\n", transport_ice_ufrag(t),
+			       transport_ice_pwd(t));
+	if (mid)
+		g_string_append_printf(f, "m=audio 9 UDP/TLS/RTP/SAVPF 0\r\na=mid:%s\r\n", mid);
+	cands = transport_local_candidates(t, &n);
+	for (unsigned i = 0; i < n; i++)
+		g_string_append_printf(f, "a=%s\r\n", cands[i]);
+	g_string_append(f, "a=end-of-candidates\r\n");
+	return g_string_free(f, FALSE);
+}
+
+/* The credentials a fragment carries: session level, else its first section. */
+static void frag_credentials(const struct sdp *frag, const char **ufrag, const char **pwd,
+			     const char **mid)
+{
+	*ufrag = frag->ice_ufrag;
+	*pwd = frag->ice_pwd;
+	*mid = NULL;
+	for (unsigned i = 0; i < frag->n_media; i++) {
+		if (!*mid)
+			*mid = frag->media[i].mid;
+		if (!*ufrag && frag->media[i].ice_ufrag) {
+			*ufrag = frag->media[i].ice_ufrag;
+			*pwd = frag->media[i].ice_pwd;
+		}
+	}
+}
+
+int pmedia_trickle(struct pmedia *pm, bool sub, const char *text, size_t len, char **reply,
+		   char *msg, size_t msgsize)
+{
+	struct transport *t = sub ? out_transport(pm) : pm->pub;
+	const char *ufrag, *pwd, *mid;
+	struct sdp *frag = NULL;
+	bool restarted = false;
+	int err = 0;
+
+	*reply = NULL;
 	if (!t) {
 		snprintf(msg, msgsize, "there is no %s connection yet", sub ? "subscribe" : "publish");
 		return ENOENT;
 	}
 	if (sdp_frag_parse(&frag, text, len, msg, msgsize))
 		return EBADMSG;
+	frag_credentials(frag, &ufrag, &pwd, &mid);
+	if (ufrag && pwd)
+		err = transport_set_remote_ice(t, ufrag, pwd, &restarted);
+	if (err) {
+		snprintf(msg, msgsize, "the fragment's ICE credentials are not valid");
+		sdp_free(frag);
+		return err == ENOTCONN ? ENOENT : EINVAL;
+	}
 	add_candidates(t, frag);
 	sdp_free(frag);
+	if (restarted)
+		*reply = local_frag(t, mid);
 	return 0;
 }
 

@@ -53,6 +53,10 @@ static void on_media_done(struct rooms_result *res, void *arg)
 		const char *sdp = json_string_value(json_object_get(res->json, "sdp"));
 
 		http_respond_text(mp->req, 200, "application/sdp", sdp, strlen(sdp));
+	} else if (res->json && json_object_get(res->json, "sdpfrag")) {
+		const char *f = json_string_value(json_object_get(res->json, "sdpfrag"));
+
+		http_respond_text(mp->req, 200, "application/trickle-ice-sdpfrag", f, strlen(f));
 	} else {
 		http_respond_empty(mp->req);
 	}

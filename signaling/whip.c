@@ -69,6 +69,10 @@ static void on_whip_done(struct rooms_result *res, void *arg)
 		g_free(loc);
 		g_ptr_array_free(h, TRUE);
 		g_ptr_array_free(own, TRUE);
+	} else if (res->json && json_object_get(res->json, "sdpfrag")) {
+		const char *f = json_string_value(json_object_get(res->json, "sdpfrag"));
+
+		http_respond_text(wp->req, 200, "application/trickle-ice-sdpfrag", f, strlen(f));
 	} else if (strcmp(http_req_method(wp->req), "DELETE") == 0) {
 		http_respond_text(wp->req, 200, "text/plain", "", 0);
 	} else {

@@ -49,6 +49,38 @@ async function whipInPage({ kind, room, token, query }) {
   return { status: r.status, location: r.headers.get('location') };
 }
 
+// Runs in the publishing page: an ICE restart the WHIP way (RFC 9725
+// §4.3.2): a PATCH with new credentials and candidates, answered with the
+// server's new credentials and candidates, applied to the old answer.
+async function whipRestartInPage({ location, token }) {
+  const pc = window.pc;
+  const oldRemote = /a=ice-ufrag:(\S+)/.exec(pc.currentRemoteDescription.sdp)[1];
+  await pc.setLocalDescription(await pc.createOffer({ iceRestart: true }));
+  await new Promise((res) => {
+    if (pc.iceGatheringState === 'complete') return res();
+    pc.onicegatheringstatechange = () => pc.iceGatheringState === 'complete' && res();
+  });
+  const sdp = pc.localDescription.sdp;
+  const mid = /a=mid:(\S+)/.exec(sdp)[1];
+  const lines = [`a=ice-ufrag:${/a=ice-ufrag:(\S+)/.exec(sdp)[1]}`,
+    `a=ice-pwd:${/a=ice-pwd:(\S+)/.exec(sdp)[1]}`, 'm=audio 9 UDP/TLS/RTP/SAVPF 0', `a=mid:${mid}`,
+    ...sdp.split('\r\n').filter((l) => l.startsWith('a=candidate:')), 'a=end-of-candidates'];
+  const r = await fetch(location, { method: 'PATCH', body: `${lines.join('\r\n')}\r\n`,
+    headers: { 'Content-Type': 'application/trickle-ice-sdpfrag', Authorization: `Bearer ${token}` } });
+  const frag = await r.text();
+  if (r.status !== 200) return { status: r.status, body: frag };
+  const ufrag = /a=ice-ufrag:(\S+)/.exec(frag)[1];
+  const pwd = /a=ice-pwd:(\S+)/.exec(frag)[1];
+  const cands = frag.split('\r\n').filter((l) => l.startsWith('a=candidate:'));
+  const answer = pc.currentRemoteDescription.sdp.split('\r\n')
+    .filter((l) => !l.startsWith('a=candidate:') && l !== 'a=end-of-candidates')
+    .map((l) => (l.startsWith('a=ice-ufrag:') ? `a=ice-ufrag:${ufrag}`
+      : l.startsWith('a=ice-pwd:') ? `a=ice-pwd:${pwd}` : l)).join('\r\n');
+  await pc.setRemoteDescription({ type: 'answer', sdp: answer });
+  for (const c of cands) await pc.addIceCandidate({ candidate: c.slice(2), sdpMid: mid });
+  return { status: r.status, oldRemote, newRemote: ufrag, type: r.headers.get('content-type') };
+}
+
 async function inbound(page) {
   return page.evaluate(async () => {
     const out = { audio: 0, video: 0 };
@@ -98,6 +130,19 @@ test('WHIP publish, WHEP playback, WHIP delete', async () => {
     return s.video > first.video + 30 && s.audio > first.audio + 50 ? s : null;
   }, 'more frames and packets in the WHEP viewer');
   console.log(`# WHEP viewer: ${later.video} frames decoded, ${later.audio} audio packets`);
+
+  // ICE restart of the WHIP session by PATCH; the viewer keeps decoding.
+  const restart = await pubPage.evaluate(whipRestartInPage, { location: pub.location, token: pubToken });
+  assert.equal(restart.status, 200, JSON.stringify(restart));
+  assert.match(restart.type, /^application\/trickle-ice-sdpfrag/);
+  assert.notEqual(restart.newRemote, restart.oldRemote, 'the server has new credentials');
+  await until(() => pubPage.evaluate(() => window.pc.connectionState === 'connected'),
+    'the publisher connected again');
+  const afterRestart = await inbound(viewPage);
+  await until(async () => {
+    const s = await inbound(viewPage);
+    return s.video > afterRestart.video + 30 ? s : null;
+  }, 'frames after the ICE restart');
 
   // The media counters in /metrics moved.
   const m = await (await fetch(`${server.url}/metrics`)).text();
