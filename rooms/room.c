@@ -746,3 +746,16 @@ void room_track_mute(struct room *r, const char *pid, const char *track_id, bool
 		  p);
 	res->json = producer_json(prod);
 }
+
+void room_pending_offer(struct room *r, const char *pid, const struct rooms_caller *caller,
+			struct rooms_result *res)
+{
+	struct participant *p;
+	const char *sdp;
+	unsigned version;
+
+	WORKER_ASSERT(r->w);
+	p = media_owner(r, pid, caller, res);
+	if (p && pmedia_pending_offer(p->media, &sdp, &version))
+		res->json = json_pack("{s:s, s:i}", "sdp", sdp, "version", (int)version);
+}

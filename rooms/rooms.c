@@ -27,7 +27,7 @@ struct rooms {
 
 enum job_kind {
 	JOB_GET, JOB_UPDATE, JOB_DELETE, JOB_JOIN, JOB_LEAVE, JOB_PARTICIPANTS, JOB_EVENTS,
-	JOB_PUBLISH, JOB_SUBSCRIBE, JOB_TRICKLE, JOB_MEDIA_JOIN, JOB_MUTE,
+	JOB_PUBLISH, JOB_SUBSCRIBE, JOB_TRICKLE, JOB_MEDIA_JOIN, JOB_MUTE, JOB_OFFER,
 };
 
 struct job {
@@ -428,6 +428,9 @@ static void job_run(void *arg)
 	case JOB_TRICKLE:
 		room_trickle(j->room, j->pid, &caller, j->sub, j->body, j->body_len, &res);
 		break;
+	case JOB_OFFER:
+		room_pending_offer(j->room, j->pid, &caller, &res);
+		break;
 	case JOB_MUTE:
 		room_track_mute(j->room, j->pid, j->body, j->sub, &caller, &res);
 		break;
@@ -639,4 +642,10 @@ void rooms_track_mute(struct rooms *rs, const char *room, const char *pid, const
 
 	j->sub = muted; /* the job's flag field */
 	job_dispatch(rs, room, j);
+}
+
+void rooms_pending_offer(struct rooms *rs, const char *room, const char *pid,
+			 const struct rooms_caller *caller, rooms_done_h *done, void *arg)
+{
+	job_dispatch(rs, room, media_job(rs, JOB_OFFER, pid, caller, "", 0, done, arg));
 }

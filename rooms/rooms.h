@@ -147,6 +147,13 @@ void rooms_subscribe(struct rooms *rs, const char *room, const char *pid,
 		     const struct rooms_caller *caller, unsigned version, const char *sdp,
 		     size_t len, rooms_done_h *done, void *arg);
 
+/* The subscribe offer waiting for the participant's answer: res->json is
+ * {"sdp", "version"}, or NULL when none is waiting (for a client that lost
+ * the event or whose answer did not arrive). Errors: ENOENT, ESRCH, EACCES.
+ * @thread any */
+void rooms_pending_offer(struct rooms *rs, const char *room, const char *pid,
+			 const struct rooms_caller *caller, rooms_done_h *done, void *arg);
+
 /* A trickle ICE fragment (RFC 8840) for the publish or subscribe
  * connection. New ICE credentials in it restart ICE: res->json is then
  * {"sdpfrag": our new credentials and candidates}. Errors: as above, ENOENT

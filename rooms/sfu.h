@@ -161,6 +161,10 @@ void pmedia_publish(struct pmedia *pm, const char *sdp, size_t len, pmedia_done_
  * ESTALE (not the outstanding offer), EPROTO. */
 int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *sdp, size_t len,
 			    char *msg, size_t msgsize);
+/* The subscribe offer waiting for an answer, if any: *sdp (borrowed until
+ * the next offer) and *version; false when none is waiting. */
+bool pmedia_pending_offer(const struct pmedia *pm, const char **sdp, unsigned *version);
+
 /* Trickle ICE fragment for the publish (`sub` false) or subscribe transport.
  * A fragment with new ICE credentials restarts ICE (RFC 9725 §4.3.2): then
  * *reply (g_free) is our fragment with the new credentials and candidates.

@@ -42,6 +42,7 @@ struct pmedia {
 	bool viewer;                      /* WHEP: consumers on the client-offer transport */
 	/* subscribe negotiation */
 	unsigned sub_version;
+	char *sub_offer;                  /* owned: the last offer sent */
 	bool sub_outstanding;
 	bool sub_dirty;
 	GSource *timer;                   /* owned */
@@ -870,7 +871,17 @@ static void sub_renegotiate(struct pmedia *pm)
 	}
 	pm->ops->event(pm->room_arg, pm, "subscribe_offer",
 		       json_pack("{s:s, s:i}", "sdp", text, "version", (int)pm->sub_version));
-	g_free(text);
+	g_free(pm->sub_offer);
+	pm->sub_offer = text;
+}
+
+bool pmedia_pending_offer(const struct pmedia *pm, const char **sdp, unsigned *version)
+{
+	if (!pm->sub_outstanding || !pm->sub_offer)
+		return false;
+	*sdp = pm->sub_offer;
+	*version = pm->sub_version;
+	return true;
 }
 
 int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *text, size_t len,
@@ -1127,6 +1138,7 @@ void pmedia_free(struct pmedia *pm)
 	g_ptr_array_free(pm->producers, TRUE);
 	transport_free(pm->pub);
 	transport_free(pm->sub);
+	g_free(pm->sub_offer);
 	g_free(pm->name);
 	g_free(pm);
 }

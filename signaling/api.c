@@ -213,6 +213,7 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/rooms/{room}/participants/{pid}/publish", api_media_publish },
 	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/publish", api_media_trickle_publish },
 	{ "POST", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_subscribe },
+	{ "GET", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_pending_offer },
 	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_trickle_subscribe },
 	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/tracks/{track}", api_tracks_update },
 	{ "POST", "/whip/{room}", api_whip_create },

@@ -59,6 +59,7 @@ enum apierr api_media_err(int err);
 /* Handlers in api_media.c. */
 void api_media_publish(struct http_req *req, void *arg);
 void api_media_subscribe(struct http_req *req, void *arg);
+void api_media_pending_offer(struct http_req *req, void *arg);
 void api_media_trickle_publish(struct http_req *req, void *arg);
 void api_media_trickle_subscribe(struct http_req *req, void *arg);
 

@@ -1,6 +1,7 @@
 /* api_media.c - media negotiation of a participant (docs/API.md, "Media"):
  *   POST  .../{pid}/publish     application/sdp offer -> answer
  *   POST  .../{pid}/subscribe   application/sdp answer to ?version=N
+ *   GET   .../{pid}/subscribe   the offer waiting for an answer (200) or 204
  *   PATCH .../{pid}/publish, .../{pid}/subscribe
  *                               application/trickle-ice-sdpfrag (RFC 8840)
  * Only the participant itself (its roomJoin token) negotiates its media. */
@@ -13,7 +14,7 @@
 #include <stdio.h>
 #include <string.h>
 
-enum media_call { CALL_PUBLISH, CALL_SUBSCRIBE, CALL_TRICKLE_PUB, CALL_TRICKLE_SUB };
+enum media_call { CALL_PUBLISH, CALL_SUBSCRIBE, CALL_OFFER, CALL_TRICKLE_PUB, CALL_TRICKLE_SUB };
 
 struct media_pending {
 	struct http_req *req; /* borrowed: answered exactly once */
@@ -53,6 +54,9 @@ static void on_media_done(struct rooms_result *res, void *arg)
 		const char *sdp = json_string_value(json_object_get(res->json, "sdp"));
 
 		http_respond_text(mp->req, 200, "application/sdp", sdp, strlen(sdp));
+	} else if (mp->call == CALL_OFFER && res->json) {
+		http_respond_json(mp->req, 200, res->json);
+		res->json = NULL;
 	} else if (res->json && json_object_get(res->json, "sdpfrag")) {
 		const char *f = json_string_value(json_object_get(res->json, "sdpfrag"));
 
@@ -94,7 +98,7 @@ static void media_call(struct http_req *req, struct api *a, enum media_call call
 		http_respond_error(req, APIERR_INVALID_ID, "participant ids look like PA_xxxxxxxxxxxx");
 		goto out;
 	}
-	if (!http_req_content_type_is(req, ctype)) {
+	if (ctype && !http_req_content_type_is(req, ctype)) {
 		char msg[96];
 
 		snprintf(msg, sizeof(msg), "the body must be %s", ctype);
@@ -115,6 +119,8 @@ static void media_call(struct http_req *req, struct api *a, enum media_call call
 	mp->call = call;
 	if (call == CALL_PUBLISH)
 		rooms_publish(a->rooms, room, pid, &caller, body, len, on_media_done, mp);
+	else if (call == CALL_OFFER)
+		rooms_pending_offer(a->rooms, room, pid, &caller, on_media_done, mp);
 	else if (call == CALL_SUBSCRIBE)
 		rooms_subscribe(a->rooms, room, pid, &caller, (unsigned)version, body, len,
 				on_media_done, mp);
@@ -133,6 +139,11 @@ void api_media_publish(struct http_req *req, void *arg)
 void api_media_subscribe(struct http_req *req, void *arg)
 {
 	media_call(req, arg, CALL_SUBSCRIBE, "application/sdp");
+}
+
+void api_media_pending_offer(struct http_req *req, void *arg)
+{
+	media_call(req, arg, CALL_OFFER, NULL);
 }
 
 void api_media_trickle_publish(struct http_req *req, void *arg)

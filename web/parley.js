@@ -643,6 +643,11 @@ export class ParleyClient {
           this._emit('participant_joined', { participant: p, resync: true });
         }
       }
+      // A subscribe offer lost with the events: the server keeps the one
+      // waiting for an answer (204 when there is none).
+      const offer = await this._api('GET', `/v1/rooms/${encodeURIComponent(this.room)}` +
+        `/participants/${this.participantId}/subscribe`);
+      if (offer.status === 200 && this.active) this._queueOffer(await offer.json());
     } catch (e) {
       this._error(e, 'resync after events_lost');
     }

@@ -57,6 +57,14 @@ describe('media negotiation', () => {
     assert.match(offerData.sdp, /a=sendonly/);
     assert.match(offerData.sdp, /a=setup:actpass/);
     assert.match(offerData.sdp, new RegExp(`a=msid:${pub.pid} TR_`));
+    // A client that lost the event reads the waiting offer.
+    const waiting = await api(srv.url, 'GET', `/v1/rooms/m1/participants/${watcher.pid}/subscribe`,
+      { token: watcher.token });
+    assert.equal(waiting.status, 200, waiting.text);
+    assert.deepEqual(waiting.json, offerData);
+    const none = await api(srv.url, 'GET', `/v1/rooms/m1/participants/${pub.pid}/subscribe`,
+      { token: pub.token });
+    assert.equal(none.status, 204, 'no offer waits for the publisher');
 
     // Nobody completes ICE for the publisher: it is removed, the others are told.
     const left = await watcher.events.nextOf('participant_left', 30000);
