@@ -121,8 +121,11 @@ int producer_alloc(struct producer **out, struct pmedia *owner, const char *mid,
 		   enum sdp_kind kind, enum codec_id codec, uint8_t pt, int rtx_pt,
 		   uint32_t clock_rate);
 void producer_free(struct producer *p);
-/* An RTP packet from the publisher for this producer (main or RTX SSRC). */
-void producer_receive(struct producer *p, struct pktbuf *pkt, int64_t now_us);
+/* An RTP packet from the publisher for this producer (main or RTX SSRC),
+ * parsed once by the caller into `v` (a view of pkt). */
+struct rtp_view;
+void producer_receive(struct producer *p, struct pktbuf *pkt, const struct rtp_view *v,
+		      int64_t now_us);
 /* A subscriber needs a keyframe; sends a PLI upstream if the throttle allows. */
 void producer_request_keyframe(struct producer *p, int64_t now_us);
 /* Periodic work: deferred PLIs, NACK retries. */

@@ -27,6 +27,7 @@ struct fwd {
 	const uint8_t *payload;
 	size_t payload_len;
 	bool keyframe;
+	bool rtx;      /* it came as an RTX packet */
 	struct vp8_desc vp8;
 	bool has_vp8;
 };
@@ -77,32 +78,39 @@ json_t *producer_json(const struct producer *p)
 			 codec_name(p->codec), "muted", p->muted);
 }
 
-/* Parses a stored or received packet into what consumers need. RTX packets
- * (RFC 4588) are unwrapped: the original sequence number leads the payload. */
-static int fwd_parse(const struct producer *p, const struct pktbuf *pkt, struct fwd *f)
+/* What consumers need of a parsed packet. RTX packets (RFC 4588) are
+ * unwrapped: the original sequence number leads the payload. */
+static int fwd_from_view(const struct producer *p, const struct rtp_view *v, struct fwd *f)
 {
-	struct rtp_view v;
-
-	if (rtp_parse(&v, pkt->data, pkt->len))
-		return EBADMSG;
-	f->ts = v.ts;
-	f->marker = v.marker;
-	f->payload = rtp_payload(&v);
-	f->payload_len = v.payload_len;
-	f->seq = v.seq;
-	if (p->rtx_pt >= 0 && v.pt == p->rtx_pt) {
+	f->ts = v->ts;
+	f->marker = v->marker;
+	f->payload = rtp_payload(v);
+	f->payload_len = v->payload_len;
+	f->seq = v->seq;
+	f->rtx = p->rtx_pt >= 0 && v->pt == p->rtx_pt;
+	if (f->rtx) {
 		if (f->payload_len < 2)
 			return EBADMSG; /* padding-only RTX probe */
 		f->seq = (uint16_t)((f->payload[0] << 8) | f->payload[1]);
 		f->payload += 2;
 		f->payload_len -= 2;
-	} else if (v.pt != p->pt) {
+	} else if (v->pt != p->pt) {
 		return EBADMSG;
 	}
 	f->has_vp8 = p->codec == CODEC_VP8 && f->payload_len > 0 &&
 		     vp8_desc_parse(&f->vp8, f->payload, f->payload_len) == 0;
 	f->keyframe = f->has_vp8 && f->vp8.keyframe;
 	return f->payload_len > 0 ? 0 : EBADMSG;
+}
+
+/* The same for a packet kept in the retransmission buffer. */
+static int fwd_parse(const struct producer *p, const struct pktbuf *pkt, struct fwd *f)
+{
+	struct rtp_view v;
+
+	if (rtp_parse(&v, pkt->data, pkt->len))
+		return EBADMSG;
+	return fwd_from_view(p, &v, f);
 }
 
 /* --- consumer --------------------------------------------------------- */
@@ -329,19 +337,17 @@ static bool seq_update(struct producer *p, uint16_t seq)
 	return gap;
 }
 
-void producer_receive(struct producer *p, struct pktbuf *pkt, int64_t now_us)
+void producer_receive(struct producer *p, struct pktbuf *pkt, const struct rtp_view *v,
+		      int64_t now_us)
 {
 	struct fwd f;
-	struct rtp_view v;
-	bool rtx;
 
-	if (fwd_parse(p, pkt, &f) || rtp_parse(&v, pkt->data, pkt->len))
+	if (fwd_from_view(p, v, &f))
 		return;
-	rtx = p->rtx_pt >= 0 && v.pt == p->rtx_pt;
-	if (rtx && retx_get(p->retx, f.seq))
+	if (f.rtx && retx_get(p->retx, f.seq))
 		return; /* we have it already */
 	nack_remove(p, f.seq);
-	if (rtx) {
+	if (f.rtx) {
 		p->recovered++;
 	} else {
 		rtcp_jitter_update(&p->jitter, f.ts, now_us, p->clock_rate);

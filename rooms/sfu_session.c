@@ -196,7 +196,7 @@ static void pub_on_rtp(void *arg, struct pktbuf *pkt)
 	if (!p)
 		p = producer_learn(pm, &v);
 	if (p)
-		producer_receive(p, pkt, util_now_us());
+		producer_receive(p, pkt, &v, util_now_us());
 }
 
 static void pub_on_rtcp(void *arg, const uint8_t *buf, size_t len)
