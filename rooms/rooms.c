@@ -45,8 +45,8 @@ struct job {
 	char *body;                  /* owned: SDP or trickle fragment */
 	size_t body_len;
 	unsigned version;
-	bool sub;   /* trickle: the subscribe connection; media join: view (WHEP);
-		       mute: muted */
+	bool sub;   /* trickle: the subscribe connection; media join: view (WHEP) */
+	bool muted; /* mute: the new state */
 };
 
 bool rooms_name_valid(const char *name)
@@ -432,7 +432,7 @@ static void job_run(void *arg)
 		room_pending_offer(j->room, j->pid, &caller, &res);
 		break;
 	case JOB_MUTE:
-		room_track_mute(j->room, j->pid, j->body, j->sub, &caller, &res);
+		room_track_mute(j->room, j->pid, j->body, j->muted, &caller, &res);
 		break;
 	case JOB_MEDIA_JOIN:
 		room_media_join(j->room, &j->join, j->sub, j->body, j->body_len, media_join_done, j);
@@ -640,7 +640,7 @@ void rooms_track_mute(struct rooms *rs, const char *room, const char *pid, const
 {
 	struct job *j = media_job(rs, JOB_MUTE, pid, caller, track_id, strlen(track_id), done, arg);
 
-	j->sub = muted; /* the job's flag field */
+	j->muted = muted;
 	job_dispatch(rs, room, j);
 }
 

@@ -95,7 +95,7 @@ struct producer {
 struct consumer {
 	struct pmedia *owner;    /* borrowed: the subscriber */
 	struct producer *prod;   /* borrowed; NULL once the producer is gone */
-	char mid[12];
+	char mid[33];            /* ours (subscribe) or the viewer's offer's (WHEP) */
 	enum sdp_kind kind;
 	uint32_t ssrc;
 	uint8_t pt;

@@ -155,14 +155,15 @@ static void consumer_send(struct consumer *c, const struct fwd *f, int64_t now_u
 {
 	_Alignas(8) uint8_t buf[PKTBUF_CAP + SRTP_TRAILER_MAX]; /* libsrtp reads words */
 	struct rtp_header h = { .marker = f->marker, .pt = c->pt, .ssrc = c->ssrc };
-	struct rtp_ext mid = { .id = c->mid_ext_id, .len = strlen(c->mid),
-			       .data = (const uint8_t *)c->mid };
+	struct rtp_ext mid;
 	bool rtx = retrans && c->rtx_pt;
 	size_t hl = 0, osn = rtx ? 2 : 0;
 
-	if (c->mid_ext_id && mid.len >= 1 && mid.len <= 16) {
-		h.ext = &mid;
-		h.ext_count = 1;
+	if (c->mid_ext_id) { /* WHEP viewers; one-byte form carries up to 16 bytes */
+		mid = (struct rtp_ext){ .id = c->mid_ext_id, .len = strlen(c->mid),
+					.data = (const uint8_t *)c->mid };
+		h.ext = mid.len <= 16 ? &mid : NULL;
+		h.ext_count = mid.len <= 16;
 	}
 	if (f->payload_len + osn + 32 > PKTBUF_CAP)
 		return;
@@ -173,7 +174,6 @@ static void consumer_send(struct consumer *c, const struct fwd *f, int64_t now_u
 		h.ts = f->ts + c->rw.ts_off;
 	}
 	if (rtx) {
-		buf[0] = 0; /* placeholder: the header is written below */
 		h.pt = c->rtx_pt;
 		h.ssrc = c->rtx_ssrc;
 	}

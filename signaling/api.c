@@ -65,6 +65,22 @@ bool api_body(struct http_req *req, const struct jsonv_field *fields, bool empty
 	return e == APIERR_NONE;
 }
 
+const char *api_pid_param(struct http_req *req)
+{
+	const char *pid = http_req_param(req, "pid");
+
+	if (!rooms_pid_valid(pid)) {
+		http_respond_error(req, APIERR_INVALID_ID, "participant ids look like PA_xxxxxxxxxxxx");
+		return NULL;
+	}
+	return pid;
+}
+
+bool api_can_join(const struct jwt_grants *g, const char *room)
+{
+	return g->room_join && g->room && strcmp(g->room, room) == 0;
+}
+
 const char *api_room_param(struct http_req *req)
 {
 	const char *room = http_req_param(req, "room");

@@ -36,9 +36,17 @@ bool api_auth(struct http_req *req, struct api *a, struct jwt_grants *g);
 bool api_body(struct http_req *req, const struct jsonv_field *fields, bool empty_ok,
 	      json_t **out);
 
+/* True when the token has roomJoin for `room` (the grant that lets a
+ * participant join and act on itself). @thread any */
+bool api_can_join(const struct jwt_grants *g, const char *room);
+
 /* The room name in the path, validated; responds 400 and returns NULL when
  * it is not a valid name. @thread handler */
 const char *api_room_param(struct http_req *req);
+
+/* The participant id in the path ({pid}), validated; responds 400
+ * invalid_id and returns NULL when it is malformed. @thread handler */
+const char *api_pid_param(struct http_req *req);
 
 /* Handlers in api_rooms.c. */
 void api_rooms_create(struct http_req *req, void *arg);

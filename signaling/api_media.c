@@ -68,11 +68,6 @@ static void on_media_done(struct rooms_result *res, void *arg)
 	g_free(mp);
 }
 
-static bool can_join(const struct jwt_grants *g, const char *room)
-{
-	return g->room_join && g->room && strcmp(g->room, room) == 0;
-}
-
 static void media_call(struct http_req *req, struct api *a, enum media_call call,
 		       const char *ctype)
 {
@@ -86,18 +81,16 @@ static void media_call(struct http_req *req, struct api *a, enum media_call call
 	if (!api_auth(req, a, &g))
 		return;
 	room = api_room_param(req);
-	pid = http_req_param(req, "pid");
 	body = http_req_body(req, &len);
 	if (!room)
 		goto out;
-	if (!can_join(&g, room)) {
+	if (!api_can_join(&g, room)) {
 		http_respond_error(req, APIERR_FORBIDDEN, "the access token lacks roomJoin for this room");
 		goto out;
 	}
-	if (!rooms_pid_valid(pid)) {
-		http_respond_error(req, APIERR_INVALID_ID, "participant ids look like PA_xxxxxxxxxxxx");
+	pid = api_pid_param(req);
+	if (!pid)
 		goto out;
-	}
 	if (ctype && !http_req_content_type_is(req, ctype)) {
 		char msg[96];
 

@@ -33,7 +33,7 @@ static bool can_admin(const struct jwt_grants *g, const char *room)
 
 static bool can_view(const struct jwt_grants *g, const char *room)
 {
-	return g->room_list || can_admin(g, room) || (g->room_join && grant_room(g, room));
+	return g->room_list || can_admin(g, room) || api_can_join(g, room);
 }
 
 static void forbid(struct http_req *req, const char *need)
@@ -250,17 +250,12 @@ void api_rooms_delete(struct http_req *req, void *arg)
 	jwt_grants_clear(&g);
 }
 
-static bool can_join(const struct jwt_grants *g, const char *room)
-{
-	return g->room_join && grant_room(g, room);
-}
-
 void api_participants_join(struct http_req *req, void *arg)
 {
 	static const struct jsonv_field fields[] = { { 0 } };
 	struct api *a = arg;
 	struct jwt_grants g;
-	const char *room = room_call_begin(req, a, &g, can_join, "roomJoin for this room");
+	const char *room = room_call_begin(req, a, &g, api_can_join, "roomJoin for this room");
 	struct pending *p;
 	json_t *body;
 
@@ -294,19 +289,7 @@ void api_participants_list(struct http_req *req, void *arg)
 
 static bool can_join_or_admin(const struct jwt_grants *g, const char *room)
 {
-	return can_join(g, room) || can_admin(g, room);
-}
-
-/* The participant id in the path, validated. */
-static const char *pid_param(struct http_req *req)
-{
-	const char *pid = http_req_param(req, "pid");
-
-	if (!rooms_pid_valid(pid)) {
-		http_respond_error(req, APIERR_INVALID_ID, "participant ids look like PA_xxxxxxxxxxxx");
-		return NULL;
-	}
-	return pid;
+	return api_can_join(g, room) || can_admin(g, room);
 }
 
 void api_participants_leave(struct http_req *req, void *arg)
@@ -319,7 +302,7 @@ void api_participants_leave(struct http_req *req, void *arg)
 
 	if (!room)
 		return;
-	pid = pid_param(req);
+	pid = api_pid_param(req);
 	if (pid) {
 		struct rooms_caller caller = { .identity = g.identity,
 					       .admin = can_admin(&g, room) };
@@ -333,13 +316,13 @@ void api_participants_events(struct http_req *req, void *arg)
 {
 	struct api *a = arg;
 	struct jwt_grants g;
-	const char *room = room_call_begin(req, a, &g, can_join, "roomJoin for this room");
+	const char *room = room_call_begin(req, a, &g, api_can_join, "roomJoin for this room");
 	const char *pid, *last;
 	struct pending *p;
 
 	if (!room)
 		return;
-	pid = pid_param(req);
+	pid = api_pid_param(req);
 	if (pid) {
 		struct rooms_caller caller = { .identity = g.identity };
 
@@ -371,7 +354,7 @@ void api_tracks_update(struct http_req *req, void *arg)
 
 	if (!room)
 		return;
-	pid = pid_param(req);
+	pid = api_pid_param(req);
 	if (pid && (!track || strncmp(track, "TR_", 3) != 0 || strlen(track) != 15)) {
 		http_respond_error(req, APIERR_INVALID_ID, "track ids look like TR_xxxxxxxxxxxx");
 	} else if (pid && api_body(req, mute_fields, false, &body)) {

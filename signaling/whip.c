@@ -105,7 +105,7 @@ static const char *begin(struct http_req *req, struct api *a, struct jwt_grants 
 	if (!api_auth(req, a, g))
 		return NULL;
 	room = api_room_param(req);
-	if (room && (!g->room_join || !g->room || strcmp(g->room, room) != 0)) {
+	if (room && !api_can_join(g, room)) {
 		http_respond_error(req, APIERR_FORBIDDEN, "the access token lacks roomJoin for this room");
 		room = NULL;
 	} else if (room && ctype && !http_req_content_type_is(req, ctype)) {
