@@ -28,6 +28,7 @@ struct transport {
 	bool ice_up;
 	bool closed;
 	bool dtls_started;
+	bool local_restart;        /* we restarted ICE: the peer's next credentials are new */
 	GSource *timeout;          /* owned: connect deadline, then the silence check */
 	int64_t last_rx_us;        /* when the peer last sent anything we saw */
 	struct transport_stats st;
@@ -175,8 +176,14 @@ static void on_ice_state(void *arg, enum ice_state st)
 	if (st == ICE_STATE_CONNECTED) {
 		t->ice_up = true;
 		dtls_maybe_start(t);
+	} else if (st == ICE_STATE_FAILED && !t->ice_up) {
+		transport_close(t, ECONNRESET, "ICE failed");
 	} else if (st == ICE_STATE_FAILED) {
-		transport_close(t, ECONNRESET, t->ice_up ? "ICE consent lost" : "ICE failed");
+		/* Once connected, a failed check list (after a restart while the
+		 * path is down) is not the end: the peer may restart again; the
+		 * silence rule closes the transport if it never comes back. */
+		MEDIA_COUNT(ice_failures, 1);
+		log_info("[%s] ICE failed; waiting for the peer to restart", t->name);
 	}
 }
 
@@ -355,7 +362,10 @@ int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd
 	int err;
 
 	if (!t->remote_ufrag || strcmp(t->remote_ufrag, ufrag) != 0) {
-		if (t->remote_ufrag) {
+		if (t->remote_ufrag && t->local_restart) {
+			log_info("[%s] the peer follows our ICE restart", t->name);
+			t->local_restart = false;
+		} else if (t->remote_ufrag) {
 			log_info("[%s] ICE restart by the peer", t->name);
 			err = transport_restart_ice(t);
 			if (err)
@@ -387,8 +397,13 @@ int transport_set_remote_ice(struct transport *t, const char *ufrag, const char 
 		return ENOTCONN;
 	if (strcmp(t->remote_ufrag, ufrag) == 0)
 		return 0;
-	log_info("[%s] ICE restart by the peer (PATCH)", t->name);
-	err = transport_restart_ice(t);
+	if (t->local_restart) {
+		t->local_restart = false;
+		err = 0;
+	} else {
+		log_info("[%s] ICE restart by the peer (PATCH)", t->name);
+		err = transport_restart_ice(t);
+	}
 	if (!err)
 		err = ice_agent_set_remote_credentials(t->ice, ufrag, pwd);
 	if (err)
@@ -409,10 +424,24 @@ void transport_remote_gathering_done(struct transport *t)
 	ice_agent_remote_gathering_done(t->ice);
 }
 
+int transport_restart_ice_local(struct transport *t)
+{
+	int err;
+
+	if (t->closed)
+		return ENOTCONN;
+	log_info("[%s] ICE restart by us", t->name);
+	err = transport_restart_ice(t);
+	if (!err)
+		t->local_restart = true;
+	return err;
+}
+
 int transport_restart_ice(struct transport *t)
 {
 	/* the agent hands its candidates again, with the new credentials */
 	g_ptr_array_set_size(t->local_cands, 0);
+	MEDIA_COUNT(ice_restarts, 1);
 	return ice_agent_restart(t->ice);
 }
 

@@ -96,6 +96,11 @@ void transport_remote_gathering_done(struct transport *t);
 /* Restarts ICE on our side (new local credentials). Returns 0 or EIO. */
 int transport_restart_ice(struct transport *t);
 
+/* An ICE restart we initiate (our next offer carries the new credentials):
+ * the peer's next new credentials answer it rather than restarting again.
+ * Returns 0, EIO, or ENOTCONN when the transport is closed. @thread ctx */
+int transport_restart_ice_local(struct transport *t);
+
 /* True once SRTP is keyed and until closed. @thread ctx */
 bool transport_connected(const struct transport *t);
 

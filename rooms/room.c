@@ -759,3 +759,18 @@ void room_pending_offer(struct room *r, const char *pid, const struct rooms_call
 	if (p && pmedia_pending_offer(p->media, &sdp, &version))
 		res->json = json_pack("{s:s, s:i}", "sdp", sdp, "version", (int)version);
 }
+
+void room_subscribe_restart(struct room *r, const char *pid, const struct rooms_caller *caller,
+			    struct rooms_result *res)
+{
+	struct participant *p;
+	unsigned version;
+
+	WORKER_ASSERT(r->w);
+	p = media_owner(r, pid, caller, res);
+	if (!p)
+		return;
+	res->err = pmedia_subscribe_restart(p->media, &version, res->msg, sizeof(res->msg));
+	if (!res->err)
+		res->json = json_pack("{s:i}", "version", (int)version);
+}

@@ -91,6 +91,8 @@ void room_subscribe(struct room *r, const char *pid, const struct rooms_caller *
 		    unsigned version, const char *sdp, size_t len, struct rooms_result *res);
 void room_pending_offer(struct room *r, const char *pid, const struct rooms_caller *caller,
 			struct rooms_result *res);
+void room_subscribe_restart(struct room *r, const char *pid, const struct rooms_caller *caller,
+			    struct rooms_result *res);
 void room_trickle(struct room *r, const char *pid, const struct rooms_caller *caller, bool sub,
 		  const char *frag, size_t len, struct rooms_result *res);
 

@@ -27,7 +27,7 @@ struct rooms {
 
 enum job_kind {
 	JOB_GET, JOB_UPDATE, JOB_DELETE, JOB_JOIN, JOB_LEAVE, JOB_PARTICIPANTS, JOB_EVENTS,
-	JOB_PUBLISH, JOB_SUBSCRIBE, JOB_TRICKLE, JOB_MEDIA_JOIN, JOB_MUTE, JOB_OFFER,
+	JOB_PUBLISH, JOB_SUBSCRIBE, JOB_TRICKLE, JOB_MEDIA_JOIN, JOB_MUTE, JOB_OFFER, JOB_SUB_RESTART,
 };
 
 struct job {
@@ -431,6 +431,9 @@ static void job_run(void *arg)
 	case JOB_OFFER:
 		room_pending_offer(j->room, j->pid, &caller, &res);
 		break;
+	case JOB_SUB_RESTART:
+		room_subscribe_restart(j->room, j->pid, &caller, &res);
+		break;
 	case JOB_MUTE:
 		room_track_mute(j->room, j->pid, j->body, j->muted, &caller, &res);
 		break;
@@ -648,4 +651,10 @@ void rooms_pending_offer(struct rooms *rs, const char *room, const char *pid,
 			 const struct rooms_caller *caller, rooms_done_h *done, void *arg)
 {
 	job_dispatch(rs, room, media_job(rs, JOB_OFFER, pid, caller, "", 0, done, arg));
+}
+
+void rooms_subscribe_restart(struct rooms *rs, const char *room, const char *pid,
+			     const struct rooms_caller *caller, rooms_done_h *done, void *arg)
+{
+	job_dispatch(rs, room, media_job(rs, JOB_SUB_RESTART, pid, caller, "", 0, done, arg));
 }

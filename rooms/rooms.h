@@ -154,6 +154,13 @@ void rooms_subscribe(struct rooms *rs, const char *room, const char *pid,
 void rooms_pending_offer(struct rooms *rs, const char *room, const char *pid,
 			 const struct rooms_caller *caller, rooms_done_h *done, void *arg);
 
+/* Restarts ICE on the participant's subscribe connection (its client saw
+ * the connection fail): the new credentials come in a subscribe_offer;
+ * res->json is {"version"} of that offer. Errors: ENOENT (no room, or no
+ * subscribe connection yet), ESRCH, EACCES. @thread any */
+void rooms_subscribe_restart(struct rooms *rs, const char *room, const char *pid,
+			     const struct rooms_caller *caller, rooms_done_h *done, void *arg);
+
 /* A trickle ICE fragment (RFC 8840) for the publish or subscribe
  * connection. New ICE credentials in it restart ICE: res->json is then
  * {"sdpfrag": our new credentials and candidates}. Errors: as above, ENOENT

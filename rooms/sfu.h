@@ -167,6 +167,11 @@ int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *sdp
 /* The subscribe offer waiting for an answer, if any: *sdp (borrowed until
  * the next offer) and *version; false when none is waiting. */
 bool pmedia_pending_offer(const struct pmedia *pm, const char **sdp, unsigned *version);
+/* Restarts ICE on the subscribe connection from our side: new local
+ * credentials go out in a subscribe offer (now, or after the answer to the
+ * offer in flight); *version is that offer's version. ENOENT without a
+ * subscribe connection. @thread worker */
+int pmedia_subscribe_restart(struct pmedia *pm, unsigned *version, char *msg, size_t msgsize);
 
 /* Trickle ICE fragment for the publish (`sub` false) or subscribe transport.
  * A fragment with new ICE credentials restarts ICE (RFC 9725 §4.3.2): then

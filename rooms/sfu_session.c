@@ -924,6 +924,26 @@ int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *tex
 	return 0;
 }
 
+int pmedia_subscribe_restart(struct pmedia *pm, unsigned *version, char *msg, size_t msgsize)
+{
+	unsigned before = pm->sub_version;
+	int err;
+
+	if (!pm->sub) {
+		snprintf(msg, msgsize, "there is no subscribe connection yet");
+		return ENOENT;
+	}
+	err = transport_restart_ice_local(pm->sub);
+	if (err) {
+		snprintf(msg, msgsize, "the subscribe connection is closed");
+		return err == ENOTCONN ? ENOENT : err;
+	}
+	sub_renegotiate(pm);
+	/* the offer just sent, or the one after the offer still unanswered */
+	*version = pm->sub_version != before ? pm->sub_version : pm->sub_version + 1;
+	return 0;
+}
+
 /* Our end as a trickle fragment (RFC 8840): credentials, candidates, end. */
 static char *local_frag(struct transport *t, const char *mid)
 {

@@ -163,6 +163,11 @@ static void metrics(struct http_req *req, void *arg)
 		metric(m, "parley_plis_sent_total", "Keyframe requests sent to publishers.", mc.plis_out);
 		metric(m, "parley_transports_closed_total", "Connections that failed or timed out.",
 		       mc.transports_failed);
+		metric(m, "parley_ice_restarts_total", "ICE restarts (by peers or by parleyd).",
+		       mc.ice_restarts);
+		metric(m, "parley_ice_failures_total",
+		       "ICE check lists that failed on a connected transport (path lost).",
+		       mc.ice_failures);
 		http_respond_text(req, 200, "text/plain; version=0.0.4", m->str, m->len);
 		g_string_free(m, TRUE);
 	}
@@ -231,6 +236,8 @@ static const struct http_route routes[] = {
 	{ "POST", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_subscribe },
 	{ "GET", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_pending_offer },
 	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/subscribe", api_media_trickle_subscribe },
+	{ "POST", "/v1/rooms/{room}/participants/{pid}/subscribe/restart",
+	  api_media_subscribe_restart },
 	{ "PATCH", "/v1/rooms/{room}/participants/{pid}/tracks/{track}", api_tracks_update },
 	{ "POST", "/whip/{room}", api_whip_create },
 	{ "PATCH", "/whip/{room}/{session}", api_whip_patch },

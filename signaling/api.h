@@ -68,6 +68,7 @@ enum apierr api_media_err(int err);
 void api_media_publish(struct http_req *req, void *arg);
 void api_media_subscribe(struct http_req *req, void *arg);
 void api_media_pending_offer(struct http_req *req, void *arg);
+void api_media_subscribe_restart(struct http_req *req, void *arg);
 void api_media_trickle_publish(struct http_req *req, void *arg);
 void api_media_trickle_subscribe(struct http_req *req, void *arg);
 

@@ -2,6 +2,7 @@
  *   POST  .../{pid}/publish     application/sdp offer -> answer
  *   POST  .../{pid}/subscribe   application/sdp answer to ?version=N
  *   GET   .../{pid}/subscribe   the offer waiting for an answer (200) or 204
+ *   POST  .../{pid}/subscribe/restart   ICE restart offer, 202 {"version"}
  *   PATCH .../{pid}/publish, .../{pid}/subscribe
  *                               application/trickle-ice-sdpfrag (RFC 8840)
  * Only the participant itself (its roomJoin token) negotiates its media. */
@@ -14,7 +15,9 @@
 #include <stdio.h>
 #include <string.h>
 
-enum media_call { CALL_PUBLISH, CALL_SUBSCRIBE, CALL_OFFER, CALL_TRICKLE_PUB, CALL_TRICKLE_SUB };
+enum media_call {
+	CALL_PUBLISH, CALL_SUBSCRIBE, CALL_OFFER, CALL_RESTART, CALL_TRICKLE_PUB, CALL_TRICKLE_SUB
+};
 
 struct media_pending {
 	struct http_req *req; /* borrowed: answered exactly once */
@@ -46,7 +49,7 @@ static void on_media_done(struct rooms_result *res, void *arg)
 		/* ENOENT from a trickle names the missing connection, not the room */
 		enum apierr e = api_media_err(res->err);
 
-		if (res->err == ENOENT && mp->call >= CALL_TRICKLE_PUB && res->msg[0] &&
+		if (res->err == ENOENT && mp->call >= CALL_RESTART && res->msg[0] &&
 		    strstr(res->msg, "connection"))
 			e = APIERR_NOT_FOUND;
 		http_respond_error(mp->req, e, res->msg);
@@ -56,6 +59,9 @@ static void on_media_done(struct rooms_result *res, void *arg)
 		http_respond_text(mp->req, 200, "application/sdp", sdp, strlen(sdp));
 	} else if (mp->call == CALL_OFFER && res->json) {
 		http_respond_json(mp->req, 200, res->json);
+		res->json = NULL;
+	} else if (mp->call == CALL_RESTART) {
+		http_respond_json(mp->req, 202, res->json);
 		res->json = NULL;
 	} else if (res->json && json_object_get(res->json, "sdpfrag")) {
 		const char *f = json_string_value(json_object_get(res->json, "sdpfrag"));
@@ -114,6 +120,8 @@ static void media_call(struct http_req *req, struct api *a, enum media_call call
 		rooms_publish(a->rooms, room, pid, &caller, body, len, on_media_done, mp);
 	else if (call == CALL_OFFER)
 		rooms_pending_offer(a->rooms, room, pid, &caller, on_media_done, mp);
+	else if (call == CALL_RESTART)
+		rooms_subscribe_restart(a->rooms, room, pid, &caller, on_media_done, mp);
 	else if (call == CALL_SUBSCRIBE)
 		rooms_subscribe(a->rooms, room, pid, &caller, (unsigned)version, body, len,
 				on_media_done, mp);
@@ -137,6 +145,11 @@ void api_media_subscribe(struct http_req *req, void *arg)
 void api_media_pending_offer(struct http_req *req, void *arg)
 {
 	media_call(req, arg, CALL_OFFER, NULL);
+}
+
+void api_media_subscribe_restart(struct http_req *req, void *arg)
+{
+	media_call(req, arg, CALL_RESTART, NULL);
 }
 
 void api_media_trickle_publish(struct http_req *req, void *arg)

@@ -21,6 +21,9 @@
 // - trickle ICE: PATCH .../publish or .../subscribe with an
 //   application/trickle-ice-sdpfrag body (RFC 8840); the server sends all its
 //   candidates in its SDP
+// - ICE restart when a connection drops: publish PC, a new offer with new
+//   credentials (pc.restartIce()); subscribe PC, POST .../subscribe/restart
+//   and the server's next subscribe_offer carries its new credentials
 // - leave: DELETE /v1/rooms/{room}/participants/{pid}
 
 /** An error from the server (HTTP status + API error code) or from the client itself. */
@@ -44,8 +47,13 @@ const KNOWN_SSE = [
 // Events the client emits itself (besides the SSE ones above).
 const CLIENT_EVENTS = new Set([
   'track', 'track_removed', 'error', 'connection_state', 'reconnecting', 'reconnected',
-  'event', 'state', 'publish_negotiated', 'subscribe_negotiated',
+  'event', 'state', 'publish_negotiated', 'subscribe_negotiated', 'ice_restart',
 ]);
+
+// A connection that stays 'disconnected' this long, or 'failed', gets an
+// ICE restart; one that is not back this long after a restart gets another.
+const RESTART_AFTER_MS = 2000;
+const RESTART_RETRY_MS = 6000;
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
@@ -257,6 +265,8 @@ export class ParleyClient {
     this._pubNeeded = false;
     this._pubTrickle = null;
     this._subTrickle = null;
+    this.iceRestarts = { publish: 0, subscribe: 0 };
+    this._restartTimers = { publish: null, subscribe: null };
     for (const [type, fn] of Object.entries(on)) this.on(type, fn);
   }
 
@@ -429,6 +439,8 @@ export class ParleyClient {
     }
     if (this._pubTrickle) this._pubTrickle.close();
     if (this._subTrickle) this._subTrickle.close();
+    this._cancelRestart('publish');
+    this._cancelRestart('subscribe');
     this._offers = [];
     for (const pid of [...this._streams.keys()]) this._removeParticipantTracks(pid);
     for (const pc of [this.pcPublish, this.pcSubscribe]) {
@@ -687,18 +699,72 @@ export class ParleyClient {
     }
   }
 
+  // ---- connection recovery -------------------------------------------------
+
+  /** Emits connection_state and restarts ICE when the connection drops. */
+  _watchConnection(pc, which) {
+    pc.onconnectionstatechange = () => {
+      const state = pc.connectionState;
+      this._emit('connection_state', { pc: which, state });
+      if (state === 'connected' || state === 'closed' || state === 'new') {
+        this._cancelRestart(which);
+      } else if (state === 'disconnected' || state === 'failed') {
+        this._scheduleRestart(which, state === 'failed' ? 0 : RESTART_AFTER_MS);
+      }
+    };
+  }
+
+  _scheduleRestart(which, ms) {
+    if (this._restartTimers[which] || !this.active) return;
+    this._restartTimers[which] = setTimeout(() => {
+      this._restartTimers[which] = null;
+      const pc = which === 'publish' ? this.pcPublish : this.pcSubscribe;
+      if (!pc || !this.active || pc.connectionState === 'connected' || pc.connectionState === 'closed') return;
+      this._restartIce(which).catch((e) => {
+        if (this.active) this._error(e, `${which} ICE restart`);
+      });
+      this._scheduleRestart(which, RESTART_RETRY_MS); // again if it does not come back
+    }, ms);
+  }
+
+  _cancelRestart(which) {
+    clearTimeout(this._restartTimers[which]);
+    this._restartTimers[which] = null;
+  }
+
+  /**
+   * Restarts ICE on one connection ('publish' or 'subscribe'): new
+   * credentials on both sides, over the same DTLS session. The client does
+   * this by itself when a connection stays disconnected; applications may
+   * call it after a network change.
+   */
+  async restartIce(which) {
+    if (which !== 'publish' && which !== 'subscribe') {
+      throw new ParleyError('restartIce: "publish" or "subscribe"', { code: 'invalid_argument' });
+    }
+    await this._restartIce(which);
+  }
+
+  async _restartIce(which) {
+    this.iceRestarts[which]++;
+    this._emit('ice_restart', { pc: which, count: this.iceRestarts[which] });
+    if (which === 'publish') {
+      if (!this.pcPublish) return;
+      this.pcPublish.restartIce();
+      this._pubNeeded = true;
+      await this._negotiatePublish();
+    } else if (this.pcSubscribe) {
+      await this._api('POST', `${this._participantPath()}/subscribe/restart`);
+    }
+  }
+
   _ensureSubscribePc() {
     if (this.pcSubscribe) return this.pcSubscribe;
     const pc = this._newPc();
     this.pcSubscribe = pc;
     this._subTrickle = new Trickle(this, 'subscribe');
     pc.onicecandidate = (ev) => this._subTrickle.add(pc, ev);
-    pc.onconnectionstatechange = () => {
-      this._emit('connection_state', { pc: 'subscribe', state: pc.connectionState });
-      if (pc.connectionState === 'failed' && this.active) {
-        this._error(new ParleyError('subscribe connection failed', { code: 'ice_failed' }), 'subscribe');
-      }
-    };
+    this._watchConnection(pc, 'subscribe');
     pc.ontrack = (ev) => {
       // Bookkeeping happens in _reconcile() once the description is applied.
       const mid = ev.transceiver && ev.transceiver.mid;
@@ -836,12 +902,7 @@ export class ParleyClient {
         if (this.active) this._error(e, 'publish renegotiation');
       });
     };
-    pc.onconnectionstatechange = () => {
-      this._emit('connection_state', { pc: 'publish', state: pc.connectionState });
-      if (pc.connectionState === 'failed' && this.active) {
-        this._error(new ParleyError('publish connection failed', { code: 'ice_failed' }), 'publish');
-      }
-    };
+    this._watchConnection(pc, 'publish');
     return pc;
   }
 

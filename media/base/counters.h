@@ -18,6 +18,8 @@ struct media_counters {
 	uint64_t nacks_out;           /* NACK packets sent to publishers */
 	uint64_t plis_out;            /* keyframe requests sent to publishers */
 	uint64_t transports_failed;   /* ICE/DTLS failures and timeouts */
+	uint64_t ice_restarts;        /* by the peer or by us */
+	uint64_t ice_failures;        /* check lists failed on a connected transport */
 };
 
 /* This thread's block (made on first use, kept until exit). @thread any */

@@ -450,8 +450,8 @@ export async function addUdpLoss(percent, { ports, table = `parley_e2e_${process
   await nft(['add', 'table', 'inet', table]);
   await nft(['add', 'chain', 'inet', table, 'c', '{ type filter hook input priority 0; }']);
   for (const m of matches) {
-    await nft(['add', 'rule', 'inet', table, 'c', ...m, 'numgen', 'random', 'mod', '100', '<', String(percent),
-      'counter', 'drop']);
+    const sample = percent >= 100 ? [] : ['numgen', 'random', 'mod', '100', '<', String(percent)];
+    await nft(['add', 'rule', 'inet', table, 'c', ...m, ...sample, 'counter', 'drop']);
   }
   for (const m of matches) await nft(['add', 'rule', 'inet', table, 'c', ...m, 'counter']);
   return {

@@ -65,6 +65,11 @@ describe('media negotiation', () => {
     const none = await api(srv.url, 'GET', `/v1/rooms/m1/participants/${pub.pid}/subscribe`,
       { token: pub.token });
     assert.equal(none.status, 204, 'no offer waits for the publisher');
+    // An ICE restart asked while offer 1 waits: the new credentials come in offer 2.
+    const rs = await api(srv.url, 'POST', `/v1/rooms/m1/participants/${watcher.pid}/subscribe/restart`,
+      { token: watcher.token });
+    assert.equal(rs.status, 202, rs.text);
+    assert.deepEqual(rs.json, { version: 2 });
 
     // Nobody completes ICE for the publisher: it is removed, the others are told.
     const left = await watcher.events.nextOf('participant_left', 30000);
@@ -103,6 +108,11 @@ describe('media negotiation', () => {
       rawBody: 'a=candidate:1 1 udp 1 127.0.0.1 9 typ host\r\n',
       headers: { 'Content-Type': 'application/trickle-ice-sdpfrag' } });
     assert.equal(r.status, 404, 'no subscribe connection yet');
+    r = await api(srv.url, 'POST', `${base}/subscribe/restart`, { token: a.token });
+    assert.equal(r.status, 404, 'no subscribe connection to restart');
+    assert.equal(r.json.error.code, 'not_found');
+    r = await api(srv.url, 'POST', `${base}/subscribe/restart`, { token: b.token });
+    assert.equal(r.status, 403, 'someone else\'s connection');
     r = await api(srv.url, 'PATCH', `${base}/tracks/TR_000000000000`, { token: a.token, body: { muted: true } });
     assert.equal(r.status, 404);
     assert.equal(r.json.error.code, 'track_not_found');
