@@ -50,6 +50,14 @@ void retx_put(struct retx *r, uint16_t seq, struct pktbuf *p)
 	s->seq = seq;
 }
 
+void retx_clear(struct retx *r)
+{
+	for (unsigned i = 0; i <= r->mask; i++) {
+		pktbuf_unref(r->slots[i].p);
+		r->slots[i].p = NULL;
+	}
+}
+
 struct pktbuf *retx_get(const struct retx *r, uint16_t seq)
 {
 	const struct slot *s = &r->slots[seq & r->mask];

@@ -20,6 +20,9 @@ void retx_free(struct retx *r);
  * older packet, or a duplicate). @thread owner */
 void retx_put(struct retx *r, uint16_t seq, struct pktbuf *p /* ref taken */);
 
+/* Drops every packet (the stream's sequence numbers start over). @thread owner */
+void retx_clear(struct retx *r);
+
 /* The packet stored under `seq`, or NULL if it is gone or was never
  * stored. Borrowed: valid until the next retx_put. @thread owner */
 struct pktbuf *retx_get(const struct retx *r, uint16_t seq);

@@ -71,6 +71,8 @@ struct producer {
 	uint32_t clock_rate;
 	uint32_t ssrc;           /* 0 until known */
 	uint32_t rtx_ssrc;
+	uint32_t prev_ssrc;      /* the source before the current one: late packets dropped */
+	uint32_t sources;        /* SSRCs seen in turn (1 for a stream that never changed) */
 	bool muted;
 	struct retx *retx;       /* owned */
 	struct kfreq kf;
@@ -121,6 +123,11 @@ int producer_alloc(struct producer **out, struct pmedia *owner, const char *mid,
 		   enum sdp_kind kind, enum codec_id codec, uint8_t pt, int rtx_pt,
 		   uint32_t clock_rate);
 void producer_free(struct producer *p);
+/* The publisher sends this track under a new SSRC (a restarted encoder, a
+ * new sender): receive state and the retransmission buffer start over, and
+ * every consumer goes on without a jump in sequence numbers, timestamps or
+ * VP8 picture ids, from the new source's next keyframe. */
+void producer_new_source(struct producer *p, uint32_t ssrc, int64_t now_us);
 /* An RTP packet from the publisher for this producer (main or RTX SSRC),
  * parsed once by the caller into `v` (a view of pkt). */
 struct rtp_view;

@@ -71,6 +71,32 @@ void producer_free(struct producer *p)
 	g_free(p);
 }
 
+void producer_new_source(struct producer *p, uint32_t ssrc, int64_t now_us)
+{
+	if (p->ssrc)
+		p->prev_ssrc = p->ssrc;
+	p->ssrc = ssrc;
+	p->rtx_ssrc = 0; /* learned again from the new source's RTX packets */
+	p->sources++;
+	if (p->sources == 1)
+		return;
+	p->seq_started = false;
+	p->cycles = 0;
+	p->received = p->expected_prior = p->received_prior = 0;
+	rtcp_jitter_init(&p->jitter);
+	p->last_sr_compact = 0;
+	p->last_sr_us = 0;
+	p->n_nack = 0;
+	retx_clear(p->retx);
+	for (guint i = 0; i < p->consumers->len; i++) {
+		struct consumer *c = g_ptr_array_index(p->consumers, i);
+
+		rewrite_switch(&c->rw);
+		c->need_keyframe = c->kind == SDP_KIND_VIDEO;
+	}
+	producer_request_keyframe(p, now_us);
+}
+
 json_t *producer_json(const struct producer *p)
 {
 	return json_pack("{s:s, s:s, s:s, s:s, s:b}", "id", p->id, "kind",
@@ -157,6 +183,7 @@ static void consumer_send(struct consumer *c, const struct fwd *f, int64_t now_u
 	struct rtp_header h = { .marker = f->marker, .pt = c->pt, .ssrc = c->ssrc };
 	struct rtp_ext mid;
 	bool rtx = retrans && c->rtx_pt;
+	bool new_source = c->rw.pending && c->rw.started; /* not the first source */
 	size_t hl = 0, osn = rtx ? 2 : 0;
 
 	if (c->mid_ext_id) { /* WHEP viewers; one-byte form carries up to 16 bytes */
@@ -188,6 +215,16 @@ static void consumer_send(struct consumer *c, const struct fwd *f, int64_t now_u
 		buf[hl + 1] = (uint8_t)out_seq;
 	}
 	memcpy(buf + hl + osn, f->payload, f->payload_len);
+	if (f->has_vp8 && f->vp8.has_picture_id) {
+		/* picture ids continue across sources (no-op for the first one) */
+		uint16_t pid;
+		uint8_t tl0;
+
+		rewrite_map_vp8(&c->rw, new_source && !retrans, f->vp8.picture_id,
+				f->vp8.tl0picidx, &pid, &tl0);
+		if (pid != f->vp8.picture_id || (f->vp8.has_tl0picidx && tl0 != f->vp8.tl0picidx))
+			vp8_desc_rewrite(buf + hl + osn, &f->vp8, pid, tl0);
+	}
 	if (pmedia_send_rtp(c->owner, buf, hl + osn + f->payload_len, sizeof(buf)))
 		return;
 	if (retrans) {

@@ -172,14 +172,18 @@ static struct producer *producer_learn(struct pmedia *pm, const struct rtp_view 
 	if (!pm->pub_mid_ext || rtp_ext_get_sdes(v, pm->pub_mid_ext, mid, sizeof(mid)))
 		return NULL;
 	p = producer_by_mid(pm, mid);
-	if (!p)
-		return NULL;
-	if (p->rtx_pt >= 0 && v->pt == p->rtx_pt)
+	if (!p || v->ssrc == p->prev_ssrc)
+		return NULL; /* unknown, or a late packet of the previous source */
+	if (p->rtx_pt >= 0 && v->pt == p->rtx_pt && !p->rtx_ssrc) {
 		p->rtx_ssrc = v->ssrc;
-	else if (v->pt == p->pt)
-		p->ssrc = v->ssrc;
-	else
+	} else if (v->pt == p->pt) {
+		if (p->ssrc)
+			log_info("[%s] track %s changes source: ssrc %u -> %u", pm->name, p->id,
+				 p->ssrc, v->ssrc);
+		producer_new_source(p, v->ssrc, util_now_us());
+	} else {
 		return NULL;
+	}
 	log_debug("[%s] mid %s has ssrc %u", pm->name, mid, v->ssrc);
 	return p;
 }
@@ -528,14 +532,27 @@ static struct producer *producer_for(struct pmedia *pm, const struct sdp_media *
 {
 	struct producer *p = producer_by_mid(pm, am->mid);
 	const struct sdp_codec *c = &am->codecs[0];
+	uint32_t ssrc = 0, rtx_ssrc = 0;
 
 	*created = false;
-	if (p)
+	offer_ssrcs(om, &ssrc, &rtx_ssrc);
+	if (p) {
+		/* a new offer may announce a new sender for the same track */
+		if (ssrc && ssrc != p->ssrc) {
+			if (p->ssrc)
+				log_info("[%s] track %s changes source: ssrc %u -> %u (offer)",
+					 pm->name, p->id, p->ssrc, ssrc);
+			producer_new_source(p, ssrc, util_now_us());
+			p->rtx_ssrc = rtx_ssrc;
+		}
 		return p;
+	}
 	if (producer_alloc(&p, pm, am->mid, am->kind, codec_from_name(c->name), c->pt,
 			   sdp_codec_rtx_pt(am, c), c->clock_rate))
 		return NULL;
-	offer_ssrcs(om, &p->ssrc, &p->rtx_ssrc);
+	if (ssrc)
+		producer_new_source(p, ssrc, util_now_us());
+	p->rtx_ssrc = rtx_ssrc;
 	g_ptr_array_add(pm->producers, p);
 	*created = true;
 	log_info("[%s] publishes %s track %s (mid %s, %s/%u pt %u)", pm->name,
