@@ -33,6 +33,7 @@ struct transport {
 	int64_t last_rx_us;        /* when the peer last sent anything we saw */
 	struct transport_stats st;
 	unsigned connect_timeout_s;
+	unsigned srtp_profiles;
 };
 
 static void transport_close(struct transport *t, int err, const char *reason)
@@ -281,6 +282,7 @@ int transport_alloc(struct transport **out, const struct transport_params *p,
 	t->cert = dtls_cert_ref(p->cert);
 	t->local_cands = g_ptr_array_new_with_free_func(g_free);
 	t->connect_timeout_s = p->connect_timeout_s ? p->connect_timeout_s : 20;
+	t->srtp_profiles = p->srtp_profiles;
 	err = ice_agent_alloc(&t->ice, &ip, &ice_h, t);
 	if (err) {
 		transport_free(t);
@@ -344,6 +346,7 @@ static int dtls_create(struct transport *t, const char *fp_alg, const uint8_t *f
 		.fp_len = fp_len,
 		.ctx = t->ctx,
 		.handshake_timeout_ms = t->connect_timeout_s * 1000,
+		.srtp_profiles = t->srtp_profiles,
 		.name = t->name,
 	};
 	int err = dtls_sess_alloc(&t->dtls, t->cert, &dp, &dtls_h, t);

@@ -30,6 +30,7 @@ struct transport_params {
 	const char *public_ip;          /* NAT 1:1 announce; NULL none */
 	struct dtls_cert *cert;         /* a reference is taken */
 	unsigned connect_timeout_s;     /* ICE + DTLS must be done by then */
+	unsigned srtp_profiles;         /* DTLS_SRTP_* bits to offer or accept; 0: all */
 	const char *name;               /* for logs: "room/pid/pub" */
 };
 

@@ -6,6 +6,7 @@
 #include "rooms/sfu.h"
 #include "media/base/log.h"
 #include "media/base/util.h"
+#include "media/transport_sdp.h"
 #include "media/base/worker.h"
 #include "media/dtls.h"
 #include "media/pktbuf.h"
@@ -384,108 +385,6 @@ static int transport_make(struct pmedia *pm, bool sub, struct transport **out)
 
 /* --- SDP helpers -------------------------------------------------------- */
 
-/* Our end of a transport as the SDP builders take it. The candidates are
- * parsed from libnice's lines; free them with local_clear. */
-static int local_params(struct transport *t, const struct dtls_cert *cert,
-			struct sdp_transport_params *lp, GPtrArray *hold)
-{
-	char fp[DTLS_FP_STR_MAX];
-	size_t fp_len = 0;
-	const char *const *cands;
-	unsigned n;
-	struct sdp_candidate *arr;
-
-	memset(lp, 0, sizeof(*lp));
-	lp->ice_ufrag = transport_ice_ufrag(t);
-	lp->ice_pwd = transport_ice_pwd(t);
-	if (dtls_cert_fingerprint(cert, "sha-256", fp, sizeof(fp)) ||
-	    dtls_fingerprint_parse(fp, lp->fingerprint.bytes, sizeof(lp->fingerprint.bytes),
-				   &fp_len))
-		return EIO;
-	g_strlcpy(lp->fingerprint.alg, "sha-256", sizeof(lp->fingerprint.alg));
-	lp->fingerprint.len = (uint8_t)fp_len;
-	cands = transport_local_candidates(t, &n);
-	arr = g_new0(struct sdp_candidate, n ? n : 1);
-	g_ptr_array_add(hold, arr);
-	for (unsigned i = 0; i < n; i++) {
-		struct sdp_candidate *c;
-
-		if (sdp_candidate_parse(&c, cands[i], strlen(cands[i]), NULL, 0))
-			continue;
-		arr[lp->n_candidates++] = *c;
-		g_ptr_array_add(hold, c); /* keeps the strings c points to */
-	}
-	lp->candidates = arr;
-	lp->end_of_candidates = true;
-	return 0;
-}
-
-static void hold_free(GPtrArray *hold)
-{
-	/* index 0 is the plain array; the rest are parsed candidates */
-	for (guint i = 1; i < hold->len; i++)
-		sdp_candidate_free(g_ptr_array_index(hold, i));
-	if (hold->len)
-		g_free(g_ptr_array_index(hold, 0));
-	g_ptr_array_free(hold, TRUE);
-}
-
-/* The remote end's ICE credentials, fingerprint and setup from a parsed
- * description: the first section with them, else the session level. */
-static int apply_remote(struct transport *t, const struct sdp *s, bool is_answer)
-{
-	const char *ufrag = s->ice_ufrag, *pwd = s->ice_pwd;
-	const struct sdp_fingerprint *fp = &s->fingerprint;
-	enum sdp_setup setup = s->setup;
-	enum dtls_role role;
-
-	for (unsigned i = 0; i < s->n_media; i++) {
-		const struct sdp_media *m = &s->media[i];
-
-		if (m->port == 0)
-			continue;
-		if (m->ice_ufrag) {
-			ufrag = m->ice_ufrag;
-			pwd = m->ice_pwd;
-		}
-		if (m->fingerprint.len)
-			fp = &m->fingerprint;
-		if (m->setup)
-			setup = m->setup;
-		break;
-	}
-	if (!ufrag || !pwd || !fp->len)
-		return EPROTO;
-	/* Offer actpass/active: we are the DTLS server. Answer active: server. */
-	if (setup == SDP_SETUP_PASSIVE)
-		role = DTLS_ROLE_CLIENT;
-	else if (setup == SDP_SETUP_ACTIVE || (!is_answer && setup == SDP_SETUP_ACTPASS))
-		role = DTLS_ROLE_SERVER;
-	else
-		return EPROTO;
-	return transport_set_remote(t, ufrag, pwd, fp->alg, fp->bytes, fp->len, role);
-}
-
-static void add_candidates(struct transport *t, const struct sdp *s)
-{
-	bool done = s->end_of_candidates;
-
-	for (unsigned i = 0; i < s->n_media; i++) {
-		const struct sdp_media *m = &s->media[i];
-
-		for (unsigned j = 0; j < m->n_candidates; j++) {
-			char *line = NULL;
-
-			if (sdp_candidate_write(&m->candidates[j], &line) == 0)
-				transport_add_remote_candidate(t, line);
-			g_free(line);
-		}
-		done = done || m->end_of_candidates;
-	}
-	if (done)
-		transport_remote_gathering_done(t);
-}
-
 /* --- publish negotiation ------------------------------------------------ */
 
 static const char *const ext_uris[] = { SDP_EXT_MID, NULL };
@@ -607,12 +506,12 @@ static void publish_finish(struct pmedia *pm)
 	char *text = NULL;
 	int err;
 
-	err = local_params(pm->pub, pm->cfg->cert, &ap.local, hold);
+	err = transport_sdp_local(pm->pub, pm->cfg->cert, &ap.local, hold);
 	if (!err)
 		err = sdp_answer_build(&ans, pm->pending_offer, &ap);
 	if (!err)
 		err = sdp_write(ans, &text);
-	hold_free(hold);
+	transport_sdp_hold_free(hold);
 	if (err) {
 		sdp_free(ans);
 		g_ptr_array_free(gone, TRUE);
@@ -675,14 +574,14 @@ static void offer_take(struct pmedia *pm, const char *text, size_t len, pmedia_d
 	}
 	err = pm->pub ? 0 : transport_make(pm, false, &pm->pub);
 	if (!err)
-		err = apply_remote(pm->pub, offer, false);
+		err = transport_sdp_apply_remote(pm->pub, offer, false);
 	if (err) {
 		sdp_free(offer);
 		done(err == EPROTO ? EBADMSG : err,
 		     "the offer lacks ICE credentials, a fingerprint or a usable a=setup", NULL, arg);
 		return;
 	}
-	add_candidates(pm->pub, offer);
+	transport_sdp_add_candidates(pm->pub, offer);
 	pm->pending_offer = offer;
 	pm->pending_done = done;
 	pm->pending_arg = arg;
@@ -778,12 +677,12 @@ static void view_finish(struct pmedia *pm)
 
 	ap.sections = caps;
 	ap.n_sections = offer->n_media;
-	err = local_params(pm->pub, pm->cfg->cert, &ap.local, hold);
+	err = transport_sdp_local(pm->pub, pm->cfg->cert, &ap.local, hold);
 	if (!err)
 		err = sdp_answer_build(&ans, offer, &ap);
 	if (!err)
 		err = sdp_write(ans, &text);
-	hold_free(hold);
+	transport_sdp_hold_free(hold);
 	if (!err)
 		view_apply(pm, ans, picked);
 	sdp_free(ans);
@@ -865,13 +764,13 @@ static void sub_renegotiate(struct pmedia *pm)
 	op.n_media = pm->consumers->len;
 	op.sess_version = version;
 	op.sess_id = "1";
-	err = local_params(pm->sub, pm->cfg->cert, &op.local, hold);
+	err = transport_sdp_local(pm->sub, pm->cfg->cert, &op.local, hold);
 	if (!err)
 		err = sdp_offer_build(&offer, &op);
 	if (!err)
 		err = sdp_write(offer, &text);
 	sdp_free(offer);
-	hold_free(hold);
+	transport_sdp_hold_free(hold);
 	g_free(media);
 	if (err) {
 		log_err("[%s] cannot build a subscribe offer (%d)", pm->name, err);
@@ -914,13 +813,13 @@ int pmedia_subscribe_answer(struct pmedia *pm, unsigned version, const char *tex
 	}
 	if (sdp_parse(&ans, text, len, msg, msgsize))
 		return EBADMSG;
-	err = apply_remote(pm->sub, ans, true);
+	err = transport_sdp_apply_remote(pm->sub, ans, true);
 	if (err) {
 		snprintf(msg, msgsize, "the answer lacks ICE credentials, a fingerprint or a=setup");
 		sdp_free(ans);
 		return EBADMSG;
 	}
-	add_candidates(pm->sub, ans);
+	transport_sdp_add_candidates(pm->sub, ans);
 	for (guint i = 0; i < pm->consumers->len; i++) {
 		struct consumer *c = g_ptr_array_index(pm->consumers, i);
 		const struct sdp_media *m = sdp_media_by_mid(ans, c->mid);
@@ -1020,7 +919,7 @@ int pmedia_trickle(struct pmedia *pm, bool sub, const char *text, size_t len, ch
 		sdp_free(frag);
 		return err == ENOTCONN ? ENOENT : EINVAL;
 	}
-	add_candidates(t, frag);
+	transport_sdp_add_candidates(t, frag);
 	sdp_free(frag);
 	if (restarted)
 		*reply = local_frag(t, mid);
