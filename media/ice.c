@@ -6,6 +6,13 @@
 #include <agent.h>
 #include <errno.h>
 #include <string.h>
+#include <sys/socket.h>
+
+/* Kernel buffers of the selected socket: the default (~208 KiB, about 80
+ * full-size datagrams on loopback) overflows when a publisher sends a
+ * keyframe in one burst while the worker is busy. The kernel caps this at
+ * net.core.rmem_max / wmem_max. */
+#define ICE_SOCKET_BUFFER (4 * 1024 * 1024)
 
 struct ice_agent {
 	NiceAgent *agent;      /* owned */
@@ -110,6 +117,19 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
 	}
 }
 
+static void socket_buffers(NiceAgent *agent, guint stream, guint comp)
+{
+	GSocket *sock = nice_agent_get_selected_socket(agent, stream, comp);
+	int size = ICE_SOCKET_BUFFER;
+
+	if (!sock)
+		return;
+	if (setsockopt(g_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) ||
+	    setsockopt(g_socket_get_fd(sock), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)))
+		log_debug("cannot set the socket buffers: %s", g_strerror(errno));
+	g_object_unref(sock);
+}
+
 static void on_selected_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l,
 			     NiceCandidate *r, gpointer data)
 {
@@ -122,6 +142,7 @@ static void on_selected_pair(NiceAgent *agent, guint stream, guint comp, NiceCan
 	g_snprintf(a->pair, sizeof(a->pair), "%s:%u <-> %s:%u", la,
 		   nice_address_get_port(&l->addr), ra, nice_address_get_port(&r->addr));
 	log_debug("selected pair %s", a->pair);
+	socket_buffers(agent, stream, comp);
 }
 
 static void on_recv(NiceAgent *agent, guint stream, guint comp, guint len, gchar *buf,

@@ -1,0 +1,90 @@
+// parley-bench smoke runs: every scenario, both SRTP profiles, against a real
+// parleyd on loopback. They check correctness (every viewer connected and got
+// audio and video without gaps, nothing failed), never speed: the figures
+// are parley-bench's to report (docs/PERFORMANCE.md).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { startServer, keyArgs, API_KEY, API_SECRET, SOURCE_DIR } from './lib.mjs';
+
+const BENCH = process.env.PARLEY_TEST_BENCH || resolve(SOURCE_DIR, 'build', 'parley-bench');
+let srv;
+
+before(async () => {
+  srv = await startServer({ args: [...keyArgs(), '--set', 'media.local_addrs=127.0.0.1'] });
+});
+
+after(async () => {
+  if (srv) assert.equal(await srv.stop(), 0, srv.log());
+});
+
+function bench(args) {
+  const argv = ['--url', srv.url, '--server-pid', String(srv.pid), '--api-key', API_KEY,
+    '--api-secret', API_SECRET, '--video', '320x180@15:300', '--json', '-q', ...args];
+  return new Promise((res, rej) => {
+    execFile(BENCH, argv, { timeout: 120000, maxBuffer: 1 << 22 }, (err, stdout, stderr) => {
+      if (err) rej(new Error(`parley-bench ${args.join(' ')}: ${err.message}\n${stderr}`));
+      else res({ report: JSON.parse(stdout), stderr });
+    });
+  });
+}
+
+function checkRuns(report, viewers) {
+  assert.deepEqual(report.runs.map((r) => r.srtp_profile), ['AEAD_AES_128_GCM', 'AES_CM_128_HMAC_SHA1_80']);
+  for (const r of report.runs) {
+    const what = `${report.scenario} ${r.srtp_profile}: ${JSON.stringify(r)}`;
+    assert.equal(r.viewers.started, viewers, what);
+    assert.equal(r.viewers.failed, 0, what);
+    assert.equal(r.viewers.connected, viewers, what);
+    assert.equal(r.viewers.receiving, viewers, what);
+    assert.ok(r.loss.expected > 0, what);
+    assert.equal(r.loss.lost, 0, what);           // no loss was injected
+    assert.equal(r.loss.duplicates, 0, what);
+    assert.ok(r.delay_us.samples > 0, what);
+    assert.equal(r.join_ms.samples, viewers, what);
+    assert.ok(r.server.cpu_seconds >= 0 && r.server.rss_kib > 0, what);
+  }
+}
+
+test('fanout: one publisher, three subscribers through the API', async () => {
+  const { report } = await bench(['-n', '3', '-d', '2', '-w', '1', 'fanout']);
+  assert.equal(report.scenario, 'fanout');
+  checkRuns(report, 3);
+  for (const r of report.runs) assert.ok(r.publisher.rtp_sent > 0);
+});
+
+test('fanout through WHIP and WHEP', async () => {
+  const { report } = await bench(['-n', '3', '-d', '2', '-w', '1', '--whep', 'fanout']);
+  checkRuns(report, 3);
+});
+
+test('meeting: everyone publishes audio and video to everyone', async () => {
+  const { report } = await bench(['-N', '3', '-d', '2', '-w', '1', 'meeting']);
+  assert.equal(report.scenario, 'meeting');
+  checkRuns(report, 3);
+});
+
+test('audio: audio-only participants', async () => {
+  const { report } = await bench(['-N', '4', '-d', '2', '-w', '1', 'audio']);
+  checkRuns(report, 4);
+});
+
+test('join: a storm of subscribers joins at once', async () => {
+  const { report } = await bench(['-m', '10', '--parallel', '5', 'join']);
+  assert.equal(report.scenario, 'join');
+  checkRuns(report, 10);
+});
+
+test('join through WHEP', async () => {
+  const { report } = await bench(['-m', '6', '--parallel', '3', '--whep', 'join']);
+  checkRuns(report, 6);
+});
+
+test('bad arguments are refused with a message', async () => {
+  await assert.rejects(bench(['nosuch']), /a scenario/);
+  await assert.rejects(bench(['--srtp', 'rot13', 'fanout']), /--srtp/);
+  await assert.rejects(bench(['--video', 'big', 'fanout']), /--video/);
+  await assert.rejects(bench(['--whep', 'meeting']), /--whep/);
+  await assert.rejects(bench(['-N', '1', 'meeting']), /out of range/);
+});

@@ -1,0 +1,158 @@
+/* test_bench_stats.c - parley-bench's sequence checker, delay histogram,
+ * send-time log and /proc parsers. */
+#include <glib.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "tools/bench/stats.h"
+
+static struct bench_seq seq;
+
+static void test_seq_in_order_across_wrap(void **state)
+{
+	(void)state;
+	bench_seq_init(&seq);
+	assert_int_equal(bench_seq_expected(&seq), 0);
+	for (unsigned i = 0; i < 70000; i++)
+		bench_seq_add(&seq, (uint16_t)(65000 + i));
+	assert_int_equal(bench_seq_expected(&seq), 70000);
+	assert_int_equal(seq.received, 70000);
+	assert_int_equal(bench_seq_lost(&seq), 0);
+	assert_int_equal(seq.duplicates, 0);
+	assert_int_equal(seq.reordered, 0);
+}
+
+static void test_seq_loss_duplicates_reordering(void **state)
+{
+	static const uint16_t in[] = { 10, 11, 13, 12, 12, 16, 17, 11, 20 };
+
+	(void)state;
+	bench_seq_init(&seq);
+	for (size_t i = 0; i < G_N_ELEMENTS(in); i++)
+		bench_seq_add(&seq, in[i]);
+	/* 10..20 expected (11), distinct 10,11,12,13,16,17,20 (7): 14,15,18,19 lost */
+	assert_int_equal(bench_seq_expected(&seq), 11);
+	assert_int_equal(seq.received, 7);
+	assert_int_equal(bench_seq_lost(&seq), 4);
+	assert_int_equal(seq.duplicates, 2); /* the second 12 and the late 11 */
+	assert_int_equal(seq.reordered, 1);  /* 12 after 13 */
+	/* A late packet that fills a gap is no longer lost. */
+	bench_seq_add(&seq, 14);
+	assert_int_equal(bench_seq_lost(&seq), 3);
+	/* Older than the first packet: ignored. */
+	bench_seq_add(&seq, 5);
+	assert_int_equal(bench_seq_lost(&seq), 3);
+	assert_int_equal(seq.received, 8);
+}
+
+static void test_seq_big_jump_forgets_old_window(void **state)
+{
+	(void)state;
+	bench_seq_init(&seq);
+	bench_seq_add(&seq, 0);
+	bench_seq_add(&seq, 1);
+	/* a jump of exactly the window: slot 1 + 4096 aliases slot 1 */
+	bench_seq_add(&seq, (uint16_t)(1 + BENCH_SEQ_WINDOW));
+	bench_seq_add(&seq, (uint16_t)(2 + BENCH_SEQ_WINDOW));
+	assert_int_equal(seq.duplicates, 0);
+	assert_int_equal(seq.received, 4);
+	assert_int_equal(bench_seq_lost(&seq), BENCH_SEQ_WINDOW + 3 - 4);
+}
+
+static void test_hist_percentiles(void **state)
+{
+	struct bench_hist *h = g_new(struct bench_hist, 1), *h2 = g_new(struct bench_hist, 1);
+
+	(void)state;
+	bench_hist_init(h);
+	assert_int_equal(bench_hist_percentile(h, 50), 0);
+	for (int64_t v = 1; v <= 100; v++)
+		bench_hist_add(h, v); /* exact below 128 */
+	assert_int_equal(bench_hist_percentile(h, 50), 50);
+	assert_int_equal(bench_hist_percentile(h, 99), 99);
+	assert_int_equal(bench_hist_percentile(h, 100), 100);
+	assert_int_equal(bench_hist_percentile(h, 0), 1);
+	assert_int_equal(h->max_us, 100);
+	/* Large values: within 1.6% below the value. */
+	bench_hist_init(h2);
+	for (int i = 0; i < 1000; i++)
+		bench_hist_add(h2, 250000);
+	bench_hist_add(h2, -5); /* counts as 0 */
+	assert_true(bench_hist_percentile(h2, 50) <= 250000);
+	assert_true(bench_hist_percentile(h2, 50) >= 250000 * 0.984);
+	assert_int_equal(bench_hist_percentile(h2, 0.01), 0);
+	bench_hist_add(h2, (int64_t)1 << 40); /* beyond the range: last bucket */
+	assert_int_equal(h2->max_us, (int64_t)1 << 40);
+	bench_hist_merge(h, h2);
+	assert_int_equal(h->count, 1102);
+	assert_true(bench_hist_percentile(h, 50) >= 246000);
+	g_free(h);
+	g_free(h2);
+}
+
+static void test_sendlog(void **state)
+{
+	struct bench_sendlog *l = g_new(struct bench_sendlog, 1);
+	int64_t us;
+
+	(void)state;
+	bench_sendlog_init(l);
+	assert_false(bench_sendlog_get(l, 0, &us));
+	assert_false(bench_sendlog_get(l, 7, &us));
+	bench_sendlog_put(l, 7, 123456789);
+	assert_true(bench_sendlog_get(l, 7, &us));
+	assert_int_equal(us, 123456789);
+	/* A newer packet in the same slot replaces it. */
+	bench_sendlog_put(l, (uint16_t)(7 + BENCH_SENDLOG_SIZE), 5);
+	assert_false(bench_sendlog_get(l, 7, &us));
+	assert_true(bench_sendlog_get(l, (uint16_t)(7 + BENCH_SENDLOG_SIZE), &us));
+	assert_int_equal(us, 5);
+	bench_sendlog_put(l, 0, 0);
+	assert_true(bench_sendlog_get(l, 0, &us));
+	assert_int_equal(us, 0);
+	g_free(l);
+}
+
+static void test_proc_parsers(void **state)
+{
+	double s = 0;
+	uint64_t kib = 0;
+
+	(void)state;
+	assert_int_equal(bench_proc_parse_stat("42 (par ley) d) S 1 42 42 0 -1 4194560 100 0 0 0 "
+					       "250 50 0 0 20 0 3 0 100 1000 200",
+					       100, &s),
+			 0);
+	assert_true(s > 2.99 && s < 3.01);
+	assert_int_equal(bench_proc_parse_stat("42 parleyd S 1", 100, &s), EBADMSG);
+	assert_int_equal(bench_proc_parse_stat("42 (x) S 1 2", 100, &s), EBADMSG);
+	assert_int_equal(bench_proc_parse_status("Name:\tparleyd\nVmPeak:\t 9 kB\nVmRSS:\t  20480 kB\n",
+						 &kib),
+			 0);
+	assert_int_equal(kib, 20480);
+	assert_int_equal(bench_proc_parse_status("Name:\tx\n", &kib), EBADMSG);
+	/* This process. */
+	assert_int_equal(bench_proc_cpu(getpid(), &s), 0);
+	assert_int_equal(bench_proc_rss_kib(getpid(), &kib), 0);
+	assert_true(kib > 0);
+	assert_int_equal(bench_proc_cpu(0x7ffffff0, &s), ENOENT);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_seq_in_order_across_wrap),
+		cmocka_unit_test(test_seq_loss_duplicates_reordering),
+		cmocka_unit_test(test_seq_big_jump_forgets_old_window),
+		cmocka_unit_test(test_hist_percentiles),
+		cmocka_unit_test(test_sendlog),
+		cmocka_unit_test(test_proc_parsers),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
