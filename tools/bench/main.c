@@ -32,7 +32,7 @@ static struct bench_opts o = {
 };
 
 static GOptionEntry entries[] = {
-	{ "url", 'u', 0, G_OPTION_ARG_STRING, &o.url, "parleyd's base URL (http://127.0.0.1:7880)", "URL" },
+	{ "url", 'u', 0, G_OPTION_ARG_STRING, &o.url, "parleyd's base URL (http://127.0.0.1:8080)", "URL" },
 	{ "server-pid", 'p', 0, G_OPTION_ARG_INT, &o.server_pid, "parleyd's pid: CPU and memory from /proc", "PID" },
 	{ "subscribers", 'n', 0, G_OPTION_ARG_INT, &o.subscribers, "fanout: subscribers of the one publisher (10)", "N" },
 	{ "participants", 'N', 0, G_OPTION_ARG_INT, &o.participants, "meeting, audio: participants (5)", "N" },
@@ -146,7 +146,7 @@ static bool parse_args(int *argc, char ***argv)
 static void set_defaults(void)
 {
 	if (!o.url)
-		o.url = g_strdup("http://127.0.0.1:7880");
+		o.url = g_strdup("http://127.0.0.1:8080");
 	g_strchomp(o.url);
 	while (g_str_has_suffix(o.url, "/"))
 		o.url[strlen(o.url) - 1] = 0;
