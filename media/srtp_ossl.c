@@ -27,6 +27,7 @@
 #include "media/srtp_ossl.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -228,6 +229,185 @@ static const srtp_cipher_type_t icm_type = {
 	.id = SRTP_AES_ICM_128,
 };
 
+/* ---- AES-128-GCM (RFC 7714) on OpenSSL's EVP ---- */
+
+/* libsrtp2 forms the 12-byte IV from the salt itself and hands the cipher
+ * the 16-byte key (followed by the salt it does not need): set_iv per packet
+ * with the direction, then the header as AAD, then encrypt + get_tag, or
+ * decrypt over the payload with the tag at its end. NSS's version builds a
+ * PKCS#11 context and allocates for every packet; this keeps one keyed
+ * EVP context per cipher and only resets its IV. */
+#define GCM_KEY_LEN 16
+#define GCM_SALT_LEN 12
+#define GCM_IV_LEN 12
+
+struct gcm_state {
+	EVP_CIPHER_CTX *ctx; /* owned */
+	int tag_len;         /* 8 or 16 */
+	bool keyed;
+	bool iv_set;
+	bool encrypt;        /* the direction set_iv gave */
+};
+
+struct gcm_cipher {
+	srtp_cipher_t c; /* c.state points to st */
+	struct gcm_state st;
+};
+
+static const srtp_cipher_type_t gcm_type; /* defined below */
+
+static srtp_err_status_t gcm_alloc(srtp_cipher_pointer_t *cp, int key_len, int tag_len)
+{
+	struct gcm_cipher *gc;
+
+	if (key_len != GCM_KEY_LEN + GCM_SALT_LEN || (tag_len != 8 && tag_len != 16))
+		return srtp_err_status_bad_param;
+	gc = calloc(1, sizeof(*gc));
+	if (!gc)
+		return srtp_err_status_alloc_fail;
+	gc->st.ctx = EVP_CIPHER_CTX_new();
+	if (!gc->st.ctx) {
+		free(gc);
+		return srtp_err_status_alloc_fail;
+	}
+	gc->st.tag_len = tag_len;
+	gc->c.type = &gcm_type;
+	gc->c.state = &gc->st;
+	gc->c.key_len = key_len;
+	gc->c.algorithm = SRTP_AES_GCM_128;
+	atomic_fetch_add(&live_objects, 1);
+	*cp = &gc->c;
+	return srtp_err_status_ok;
+}
+
+static srtp_err_status_t gcm_dealloc(srtp_cipher_pointer_t c)
+{
+	struct gcm_cipher *gc = (struct gcm_cipher *)c;
+
+	if (!gc)
+		return srtp_err_status_ok;
+	EVP_CIPHER_CTX_free(gc->st.ctx);
+	OPENSSL_cleanse(gc, sizeof(*gc));
+	free(gc);
+	atomic_fetch_sub(&live_objects, 1);
+	return srtp_err_status_ok;
+}
+
+static srtp_err_status_t gcm_init(void *state, const uint8_t *key)
+{
+	struct gcm_state *s = state;
+
+	s->keyed = EVP_CipherInit_ex(s->ctx, EVP_aes_128_gcm(), NULL, NULL, NULL, 1) == 1 &&
+		   EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_SET_IVLEN, GCM_IV_LEN, NULL) == 1 &&
+		   EVP_CipherInit_ex(s->ctx, NULL, NULL, key, NULL, 1) == 1;
+	s->iv_set = false;
+	return s->keyed ? srtp_err_status_ok : srtp_err_status_init_fail;
+}
+
+static srtp_err_status_t gcm_set_iv(void *state, uint8_t *iv, srtp_cipher_direction_t dir)
+{
+	struct gcm_state *s = state;
+
+	if (!s->keyed || (dir != srtp_direction_encrypt && dir != srtp_direction_decrypt))
+		return srtp_err_status_bad_param;
+	s->encrypt = dir == srtp_direction_encrypt;
+	s->iv_set = EVP_CipherInit_ex(s->ctx, NULL, NULL, NULL, iv, s->encrypt) == 1;
+	return s->iv_set ? srtp_err_status_ok : srtp_err_status_cipher_fail;
+}
+
+static srtp_err_status_t gcm_set_aad(void *state, const uint8_t *aad, uint32_t len)
+{
+	struct gcm_state *s = state;
+	int out = 0;
+
+	if (!s->iv_set || len > INT_MAX)
+		return srtp_err_status_bad_param;
+	return EVP_CipherUpdate(s->ctx, NULL, &out, aad, (int)len) == 1
+		       ? srtp_err_status_ok : srtp_err_status_algo_fail;
+}
+
+static srtp_err_status_t gcm_encrypt(void *state, uint8_t *buf, unsigned int *len)
+{
+	struct gcm_state *s = state;
+	int out = 0;
+
+	if (!s->iv_set || !s->encrypt || *len > INT_MAX)
+		return srtp_err_status_bad_param;
+	if (*len && (EVP_CipherUpdate(s->ctx, buf, &out, buf, (int)*len) != 1 ||
+		     (unsigned int)out != *len))
+		return srtp_err_status_cipher_fail;
+	return srtp_err_status_ok;
+}
+
+static srtp_err_status_t gcm_get_tag(void *state, uint8_t *tag, uint32_t *len)
+{
+	struct gcm_state *s = state;
+	uint8_t rest[16];
+	int out = 0;
+
+	if (!s->iv_set || !s->encrypt)
+		return srtp_err_status_bad_param;
+	s->iv_set = false;
+	if (EVP_CipherFinal_ex(s->ctx, rest, &out) != 1 ||
+	    EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_GET_TAG, s->tag_len, tag) != 1)
+		return srtp_err_status_algo_fail;
+	*len = (uint32_t)s->tag_len;
+	return srtp_err_status_ok;
+}
+
+/* buf holds the ciphertext followed by the tag; *len shrinks by the tag. */
+static srtp_err_status_t gcm_decrypt(void *state, uint8_t *buf, unsigned int *len)
+{
+	struct gcm_state *s = state;
+	unsigned int n;
+	uint8_t rest[16];
+	int out = 0;
+
+	if (!s->iv_set || s->encrypt || *len < (unsigned int)s->tag_len || *len > INT_MAX)
+		return srtp_err_status_bad_param;
+	n = *len - (unsigned int)s->tag_len;
+	s->iv_set = false;
+	if (EVP_CIPHER_CTX_ctrl(s->ctx, EVP_CTRL_GCM_SET_TAG, s->tag_len, buf + n) != 1 ||
+	    (n && EVP_CipherUpdate(s->ctx, buf, &out, buf, (int)n) != 1))
+		return srtp_err_status_cipher_fail;
+	if (EVP_CipherFinal_ex(s->ctx, rest, &out) != 1)
+		return srtp_err_status_auth_fail;
+	*len = n;
+	return srtp_err_status_ok;
+}
+
+/* The GCM specification's test case 2: zero key, zero IV, one zero block. */
+static const uint8_t gcm_tc0_key[GCM_KEY_LEN + GCM_SALT_LEN];
+static uint8_t gcm_tc0_iv[GCM_IV_LEN];
+static const uint8_t gcm_tc0_plain[16];
+static const uint8_t gcm_tc0_out[32] = {
+	0x03, 0x88, 0xda, 0xce, 0x60, 0xb6, 0xa3, 0x92, 0xf3, 0x28, 0xc2,
+	0xb9, 0x71, 0xb2, 0xfe, 0x78, /* ciphertext, then the tag */
+	0xab, 0x6e, 0x47, 0xd4, 0x2c, 0xec, 0x13, 0xbd, 0xf5, 0x3a, 0x67,
+	0xb2, 0x12, 0x57, 0xbd, 0xdf,
+};
+
+static const srtp_cipher_test_case_t gcm_tc0 = {
+	.key_length_octets = GCM_KEY_LEN + GCM_SALT_LEN, .key = gcm_tc0_key, .idx = gcm_tc0_iv,
+	.plaintext_length_octets = 16, .plaintext = gcm_tc0_plain,
+	.ciphertext_length_octets = 32, .ciphertext = gcm_tc0_out,
+	.aad_length_octets = 0, .aad = NULL, .tag_length_octets = 16,
+};
+
+static const srtp_cipher_type_t gcm_type = {
+	.alloc = gcm_alloc,
+	.dealloc = gcm_dealloc,
+	.init = gcm_init,
+	.set_aad = gcm_set_aad,
+	.encrypt = gcm_encrypt,
+	.decrypt = gcm_decrypt,
+	.set_iv = gcm_set_iv,
+	.get_tag = gcm_get_tag,
+	.description = "AES-128 GCM on OpenSSL (parley)",
+	.test_data = &gcm_tc0,
+	.id = SRTP_AES_GCM_128,
+};
+
 /* ---- HMAC-SHA1 on SHA-1 states kept after the pads ---- */
 
 struct hmac_state {
@@ -417,8 +597,15 @@ static void install_run(void)
 		install_err = EIO;
 		return;
 	}
+	st = srtp_replace_cipher_type(&gcm_type, SRTP_AES_GCM_128);
+	if (st != srtp_err_status_ok) {
+		log_err("libsrtp2 refused the OpenSSL AES-GCM (status %d): keeping its own",
+			(int)st);
+		install_err = EIO;
+		return;
+	}
 	atomic_store(&installed, true);
-	log_info("libsrtp2 runs AES-CM and HMAC-SHA1 on OpenSSL");
+	log_info("libsrtp2 runs AES-CM, AES-GCM and HMAC-SHA1 on OpenSSL");
 }
 
 int srtp_ossl_install(void)
@@ -440,6 +627,11 @@ long srtp_ossl_live(void)
 const struct srtp_cipher_type_t *srtp_ossl_aes_icm_128(void)
 {
 	return &icm_type;
+}
+
+const struct srtp_cipher_type_t *srtp_ossl_aes_gcm_128(void)
+{
+	return &gcm_type;
 }
 
 const struct srtp_auth_type_t *srtp_ossl_hmac_sha1(void)

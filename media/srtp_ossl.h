@@ -8,7 +8,9 @@
  * registered with srtp_replace_cipher_type() / srtp_replace_auth_type(), so
  * every session made afterwards (and libsrtp2's key derivation, which runs on
  * the same cipher) uses them. The output is byte-identical to the library's
- * own; tests/media/test_srtp.c proves it. AEAD_AES_128_GCM stays on NSS.
+ * own; tests/media/test_srtp.c proves it. AES-128-GCM (AEAD_AES_128_GCM) is
+ * replaced the same way: NSS's allocates per packet, ours keeps one keyed
+ * EVP context per session key and resets its IV.
  *
  * Nothing here is called per packet by parley directly: libsrtp2 calls the
  * primitives through its tables, and they allocate nothing per packet. */
@@ -20,7 +22,7 @@
 struct srtp_cipher_type_t; /* libsrtp2's, srtp2/cipher.h */
 struct srtp_auth_type_t;   /* libsrtp2's, srtp2/auth.h */
 
-/* Replaces libsrtp2's SRTP_AES_ICM_128 cipher and SRTP_HMAC_SHA1 auth with
+/* Replaces libsrtp2's SRTP_AES_ICM_128 and SRTP_AES_GCM_128 ciphers and SRTP_HMAC_SHA1 auth with
  * the OpenSSL ones, once per process; later calls return the first result.
  * libsrtp2 must already be initialised (srtp_init(), which srtp_lib_init()
  * in media/srtp.h does); call it at start-up, before sessions are made on
@@ -43,6 +45,7 @@ long srtp_ossl_live(void);
  * cipher / auth API (srtp_cipher_type_alloc, srtp_auth_type_test, ...).
  * @thread any */
 const struct srtp_cipher_type_t *srtp_ossl_aes_icm_128(void);
+const struct srtp_cipher_type_t *srtp_ossl_aes_gcm_128(void);
 const struct srtp_auth_type_t *srtp_ossl_hmac_sha1(void);
 
 #endif

@@ -163,7 +163,7 @@ int main(int argc, char **argv)
 		       lib[p].protect_ns, ossl[p].protect_ns, lib[p].unprotect_ns,
 		       ossl[p].unprotect_ns, lib[p].protect_ns / ossl[p].protect_ns);
 	}
-	printf("(lib: libsrtp2's own primitives; ossl: AES-CM and HMAC-SHA1 on OpenSSL, "
-	       "GCM stays on the library's)\n");
+	printf("(lib: libsrtp2's own primitives (NSS); ossl: AES-CM, HMAC-SHA1 and AES-GCM "
+	       "on OpenSSL)\n");
 	return 0;
 }
