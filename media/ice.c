@@ -6,7 +6,10 @@
 #include <agent.h>
 #include <errno.h>
 #include <string.h>
+#include <linux/sockios.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <time.h>
 
 /* Kernel buffers of the selected socket: the default (~208 KiB, about 80
  * full-size datagrams on loopback) overflows when a publisher sends a
@@ -155,6 +158,11 @@ static void selected_socket(struct ice_agent *a, guint comp, const NiceCandidate
 	a->direct_len = a->direct_to.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 							      sizeof(struct sockaddr_in);
 	a->direct = sock;
+	{ /* the kernel stamps datagrams from the first query on (ice_agent_rx_time) */
+		struct timespec ts;
+
+		(void)ioctl(g_socket_get_fd(sock), SIOCGSTAMPNS, &ts);
+	}
 }
 
 static void on_selected_pair(NiceAgent *agent, guint stream, guint comp, NiceCandidate *l,
@@ -394,4 +402,14 @@ int ice_agent_restart(struct ice_agent *a)
 const char *ice_agent_pair_str(const struct ice_agent *a)
 {
 	return a->pair;
+}
+
+int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us)
+{
+	struct timespec ts;
+
+	if (!a->direct || ioctl(g_socket_get_fd(a->direct), SIOCGSTAMPNS, &ts) != 0)
+		return ENOENT;
+	*unix_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+	return 0;
 }

@@ -88,4 +88,11 @@ int ice_agent_restart(struct ice_agent *a);
  * @thread ctx */
 const char *ice_agent_pair_str(const struct ice_agent *a);
 
+/* When the kernel received the datagram last read on the selected UDP
+ * socket (wall clock, microseconds since the epoch; SIOCGSTAMPNS): called
+ * from the recv handler, that is the packet being handled, or the last of
+ * a batch read at once. Stamping starts when the pair is selected. Returns
+ * 0, or ENOENT (no direct UDP pair, or a datagram from before). */
+int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us);
+
 #endif

@@ -448,6 +448,11 @@ int transport_restart_ice(struct transport *t)
 	return ice_agent_restart(t->ice);
 }
 
+int transport_rx_time(const struct transport *t, int64_t *unix_us)
+{
+	return ice_agent_rx_time(t->ice, unix_us);
+}
+
 bool transport_connected(const struct transport *t)
 {
 	return t->srtp && !t->closed;

@@ -25,6 +25,7 @@ struct end {
 	uint16_t last_seq;
 	uint8_t last_payload[64];
 	size_t last_payload_len;
+	unsigned stamped;      /* packets with a kernel receive time near now */
 	bool hold_candidates;
 	GPtrArray *held;
 };
@@ -67,6 +68,11 @@ static void on_rtp(void *arg, struct pktbuf *p)
 	assert_int_equal(rtp_parse(&v, p->data, p->len), 0);
 	e->rtp++;
 	e->last_seq = v.seq;
+	/* The kernel stamps from the first query on: later packets have one. */
+	int64_t rx, now = g_get_real_time();
+
+	if (transport_rx_time(e->t, &rx) == 0 && rx <= now && now - rx < 5 * G_USEC_PER_SEC)
+		e->stamped++;
 	e->last_payload_len = MIN(v.payload_len, sizeof(e->last_payload));
 	memcpy(e->last_payload, rtp_payload(&v), e->last_payload_len);
 }
@@ -171,6 +177,7 @@ static void test_ice_dtls_srtp_rtp(void **state)
 	}
 	RUN_UNTIL(ctx, b.rtp == 10);
 	assert_int_equal(b.last_seq, 109);
+	assert_true(b.stamped >= 8); /* media went over the direct UDP path */
 	assert_int_equal(b.last_payload_len, strlen("hello media"));
 	assert_memory_equal(b.last_payload, "hello media", b.last_payload_len);
 

@@ -95,7 +95,7 @@ static int bench_init(struct bench *b)
 		return EIO;
 	}
 	b->local_addrs[0] = o.local_addr;
-	b->t0 = util_now_us();
+	b->t0 = g_get_real_time();
 	return 0;
 }
 
@@ -206,6 +206,7 @@ int main(int argc, char **argv)
 	rep.video = strcmp(o.scenario, "audio") ? o.video : "none (audio only)";
 	rep.packet_size = o.packet_size;
 	rep.duration_s = o.duration;
+	rep.parallel = o.parallel;
 	profiles = g_strsplit(o.srtp, ",", -1);
 	for (gchar **p = profiles; *p && !err; p++)
 		err = run_profile(&b, *p, &rep);

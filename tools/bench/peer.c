@@ -104,6 +104,14 @@ static struct instream *stream_add(struct bench_peer *p, uint32_t ssrc, int kind
 	return s;
 }
 
+/* When the packet being handled reached this machine (wall clock). */
+static int64_t arrival(const struct bench_peer *p)
+{
+	int64_t us;
+
+	return transport_rx_time(p->t, &us) == 0 ? us : g_get_real_time();
+}
+
 static void on_rtp(void *arg, struct pktbuf *pkt)
 {
 	struct bench_peer *p = arg;
@@ -127,9 +135,11 @@ static void on_rtp(void *arg, struct pktbuf *pkt)
 	if (p->st.join_us < 0)
 		p->st.join_us = now - p->join_start_us;
 	bench_seq_add(&s->seq, v.seq);
-	/* parleyd keeps a first source's sequence numbers: match on them */
+	/* parleyd keeps a first source's sequence numbers: match on them. The
+	 * arrival is the kernel's receive stamp, so the time this process took
+	 * to get to the packet is not counted as the server's. */
 	if (s->log && bench_sendlog_get(s->log, v.seq, &sent))
-		bench_hist_add(&p->st.delay, now - p->p.t0_us - sent);
+		bench_hist_add(&p->st.delay, arrival(p) - p->p.t0_us - sent);
 	else
 		p->st.unmatched++;
 }
@@ -169,7 +179,8 @@ static void send_packet(struct bench_peer *p, int kind, int64_t now)
 				 &h.marker);
 	if (!len || rtp_write_header(buf, 12, &h, &hl) || hl != 12)
 		return;
-	bench_sendlog_put(p->p.log[kind], o->seq, now - p->p.t0_us);
+	(void)now;
+	bench_sendlog_put(p->p.log[kind], o->seq, g_get_real_time() - p->p.t0_us);
 	o->seq++;
 	o->budget -= (double)(hl + len);
 	if (transport_send_rtp(p->t, buf, hl + len, sizeof(buf)) == 0) {

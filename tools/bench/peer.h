@@ -46,7 +46,8 @@ struct bench_peer_params {
 	struct bench_sendlog *log[2];
 	bench_log_for_h *log_for;           /* API_SUB */
 	void *log_arg;
-	int64_t t0_us;                      /* util_now_us() at bench start */
+	int64_t t0_us;                      /* g_get_real_time() at bench start: send
+					       times are wall clock, like kernel stamps */
 	int64_t join_start_us;              /* when joining began (API); 0: the POST */
 	const char *name;                   /* for logs */
 };

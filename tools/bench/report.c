@@ -114,8 +114,12 @@ static void derive(const struct report *rep, const struct run_result *r, struct 
 
 void report_print_table(const struct report *rep, FILE *f)
 {
-	fprintf(f, "\nparley-bench %s: %d subscribers, video %s, packets up to %d B, %d s measured\n",
-		rep->scenario, rep->subscribers, rep->video, rep->packet_size, rep->duration_s);
+	fprintf(f, "\nparley-bench %s: %d subscribers, video %s, packets up to %d B", rep->scenario,
+		rep->subscribers, rep->video, rep->packet_size);
+	if (strcmp(rep->scenario, "join") == 0)
+		fprintf(f, ", %d joins in flight\n", rep->parallel);
+	else
+		fprintf(f, ", %d s measured\n", rep->duration_s);
 	for (unsigned i = 0; i < rep->n_runs; i++) {
 		const struct run_result *r = rep->runs[i];
 		struct derived d;

@@ -40,6 +40,7 @@ struct report {
 	const char *video;
 	int packet_size;
 	int duration_s;
+	int parallel;                 /* join */
 	struct run_result *runs[4];
 	unsigned n_runs;
 };
