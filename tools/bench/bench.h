@@ -30,6 +30,7 @@ struct bench_opts {
 	char *local_addr;
 	int workers;
 	gboolean whep;      /* fanout/join through WHIP/WHEP instead of the API */
+	gboolean no_audio;  /* fanout/join/meeting: video only */
 	gboolean json;
 	gboolean quiet;
 };

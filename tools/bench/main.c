@@ -50,6 +50,7 @@ static GOptionEntry entries[] = {
 	{ "local-addr", 0, 0, G_OPTION_ARG_STRING, &o.local_addr, "ICE address of the bench (127.0.0.1)", "IP" },
 	{ "workers", 0, 0, G_OPTION_ARG_INT, &o.workers, "bench media threads (2)", "N" },
 	{ "whep", 0, 0, G_OPTION_ARG_NONE, &o.whep, "fanout/join with a WHIP publisher and WHEP viewers", NULL },
+	{ "no-audio", 0, 0, G_OPTION_ARG_NONE, &o.no_audio, "video only (every packet full size)", NULL },
 	{ "json", 0, 0, G_OPTION_ARG_NONE, &o.json, "print the report as JSON", NULL },
 	{ "quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet, "no progress lines", NULL },
 	{ NULL, 0, 0, 0, NULL, NULL, NULL },

@@ -175,7 +175,9 @@ static json_t *run_json(const struct report *rep, const struct run_result *r)
 		json_object_set_new(s, "cpu_percent", json_real(d.cpu_pct));
 		json_object_set_new(s, "forwarded_per_cpu_second", json_real(d.fwd_per_cpu_s));
 		json_object_set_new(s, "rss_kib", json_integer((json_int_t)r->end.rss_kib));
-		json_object_set_new(s, "rss_per_subscriber_kib", json_real(d.rss_per_sub_kib));
+		json_object_set_new(s, "rss_per_subscriber_kib",
+				    r->rss_before_kib && r->viewers > 1 ? json_real(d.rss_per_sub_kib)
+									: json_null());
 	}
 	json_object_set_new(j, "loss", json_pack("{s:I, s:I, s:f, s:I, s:I, s:I}", "expected",
 						 (json_int_t)r->expected, "lost", (json_int_t)r->lost,

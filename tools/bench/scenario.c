@@ -262,12 +262,14 @@ static int run_api(struct bench *b, const char *room, unsigned profile, struct r
 	unsigned n = all_publish ? (unsigned)o->participants :
 		     1 + (unsigned)(!strcmp(o->scenario, "join") ? o->joins : o->subscribers);
 	unsigned from = all_publish ? 0 : 1; /* the members that subscribe */
-	unsigned want_a = all_publish ? n - 1 : 1, want_v = video ? want_a : 0;
+	bool audio = !o->no_audio || !video;
+	unsigned want_v = !video ? 0 : all_publish ? n - 1 : 1;
+	unsigned want_a = !audio ? 0 : all_publish ? n - 1 : 1;
 	struct crowd *c = g_new(struct crowd, 1);
 	struct server_sample before;
 
 	crowd_init(c, b, room, profile, n);
-	if (!all_publish && !crowd_join(c, 0, true, true)) {
+	if (!all_publish && !crowd_join(c, 0, audio, true)) {
 		crowd_free(c);
 		g_free(c);
 		return EIO;
@@ -277,9 +279,9 @@ static int run_api(struct bench *b, const char *room, unsigned profile, struct r
 		crowd_storm(c, 1, o->parallel);
 	} else {
 		for (unsigned i = from; i < n; i++) {
-			crowd_join(c, i, all_publish, all_publish && video);
+			crowd_join(c, i, all_publish && audio, all_publish && video);
 			if (i == from) { /* memory is counted from the second subscriber on */
-				crowd_wait(c, from, all_publish ? 0 : 1, all_publish ? 0 : video);
+				crowd_wait(c, from, all_publish ? 0 : want_a, all_publish ? 0 : want_v);
 				server_sample(o, &before);
 				r->rss_before_kib = before.rss_kib;
 			}
@@ -317,7 +319,7 @@ static struct bench_peer *whep_start(struct bench *b, struct bench_sendlog **log
 	pp.url = url;
 	pp.token = token;
 	for (int k = 0; k < 2; k++) {
-		pp.track[k] = b->track[k];
+		pp.track[k] = k == BENCH_AUDIO && b->o->no_audio ? NULL : b->track[k];
 		pp.log[k] = logs[k];
 	}
 	if (bench_peer_start(&p, &pp, msg, sizeof(msg)))
@@ -413,7 +415,7 @@ static int run_whep(struct bench *b, const char *room, unsigned profile, struct 
 			continue;
 		}
 		bench_peer_stats(v[i], st);
-		report_add_viewer(r, st, 1, 1);
+		report_add_viewer(r, st, !b->o->no_audio, 1);
 		bench_peer_stop(v[i], false);
 	}
 	if (pub) {
