@@ -15,7 +15,8 @@
 #include <errno.h>
 #include <string.h>
 
-#define RETX_PACKETS 1024        /* about 2-3 s of 2 Mbit/s video */
+#define RETX_PACKETS 512         /* about 2 s of 2.5 Mbit/s video, 1 s of 5 */
+#define RETX_AUDIO_PACKETS 128   /* 2.5 s of 20 ms Opus frames */
 #define KEYFRAME_INTERVAL_US 500000
 #define NACK_MAX_TRIES 3
 
@@ -39,7 +40,7 @@ int producer_alloc(struct producer **out, struct pmedia *owner, const char *mid,
 	struct producer *p = g_new0(struct producer, 1);
 
 	if (util_random_id(p->id, sizeof(p->id), "TR_", 12) ||
-	    retx_alloc(&p->retx, kind == SDP_KIND_VIDEO ? RETX_PACKETS : 256)) {
+	    retx_alloc(&p->retx, kind == SDP_KIND_VIDEO ? RETX_PACKETS : RETX_AUDIO_PACKETS)) {
 		g_free(p);
 		return EIO;
 	}

@@ -47,6 +47,7 @@ struct pmedia {
 	bool sub_outstanding;
 	bool sub_dirty;
 	GSource *timer;                   /* owned */
+	bool timer_fast;                  /* TICK_MS (publishing) or 1 s */
 	unsigned ticks;
 	GSource *fail_idle;               /* owned */
 	char fail_reason[96];
@@ -242,6 +243,7 @@ static void pub_on_gathered(void *arg)
 }
 
 static void sub_on_connected(void *arg);
+static void timer_set(struct pmedia *pm, bool fast);
 
 static void pub_on_connected(void *arg)
 {
@@ -454,6 +456,8 @@ static struct producer *producer_for(struct pmedia *pm, const struct sdp_media *
 	p->rtx_ssrc = rtx_ssrc;
 	g_ptr_array_add(pm->producers, p);
 	*created = true;
+	if (!pm->timer_fast)
+		timer_set(pm, true);
 	log_info("[%s] publishes %s track %s (mid %s, %s/%u pt %u)", pm->name,
 		 sdp_kind_name(p->kind), p->id, p->mid, c->name, c->clock_rate, c->pt);
 	return p;
@@ -1015,15 +1019,41 @@ static void send_reports(struct pmedia *pm, int64_t now)
 		pmedia_send_rtcp(pm, true, buf, w.len, sizeof(buf));
 }
 
+static gboolean on_tick(gpointer data);
+
+/* A participant that publishes ticks every TICK_MS (NACK and keyframe
+ * request retries); one that only subscribes needs its reports once a
+ * second, on GLib's whole-second timers, which fire together: with many
+ * subscribers that is one wake-up a second instead of ten each. */
+static void timer_set(struct pmedia *pm, bool fast)
+{
+	if (pm->timer) {
+		g_source_destroy(pm->timer);
+		g_source_unref(pm->timer);
+	}
+	pm->timer_fast = fast;
+	pm->timer = fast ? g_timeout_source_new(TICK_MS) : g_timeout_source_new_seconds(1);
+	g_source_set_callback(pm->timer, on_tick, pm, NULL);
+	g_source_attach(pm->timer, worker_context(pm->w));
+}
+
 static gboolean on_tick(gpointer data)
 {
 	struct pmedia *pm = data;
 	int64_t now = util_now_us();
 
+	if (!pm->timer_fast) {
+		send_reports(pm, now);
+		return G_SOURCE_CONTINUE;
+	}
 	for (guint i = 0; i < pm->producers->len; i++)
 		producer_tick(g_ptr_array_index(pm->producers, i), now);
 	if (++pm->ticks % REPORT_TICKS == 0)
 		send_reports(pm, now);
+	if (pm->producers->len == 0) {
+		timer_set(pm, false); /* destroys this source: returning REMOVE is moot */
+		return G_SOURCE_REMOVE;
+	}
 	return G_SOURCE_CONTINUE;
 }
 
@@ -1046,9 +1076,7 @@ struct pmedia *pmedia_alloc(const struct sfu_cfg *cfg, struct worker *w,
 	} while (pm->rtcp_ssrc == 0);
 	pm->producers = g_ptr_array_new();
 	pm->consumers = g_ptr_array_new();
-	pm->timer = g_timeout_source_new(TICK_MS);
-	g_source_set_callback(pm->timer, on_tick, pm, NULL);
-	g_source_attach(pm->timer, worker_context(w));
+	timer_set(pm, false);
 	return pm;
 }
 
