@@ -363,6 +363,26 @@ export class ParleyClient {
     throw new ParleyError(`${method} ${path}: ${message}`, { status: res.status, code });
   }
 
+  /**
+   * _api, tried again when the request did not reach the server or the
+   * server was unavailable (network error, 502/503/504): 3 attempts, 0.5 s
+   * and 1.5 s apart. For requests that are safe to repeat (an answer to
+   * one offer version: a repeat that arrives twice gets 409, and a 409
+   * after a failed attempt means the first one did arrive).
+   */
+  async _apiRetry(method, path, opts) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this._api(method, path, opts);
+      } catch (e) {
+        const transient = e.code === 'network_error' || [502, 503, 504].includes(e.status);
+        if (attempt > 1 && e.status === 409) return null; // the earlier attempt got through
+        if (!transient || attempt === 3 || !this.active) throw e;
+        await sleep(attempt === 1 ? 500 : 1500);
+      }
+    }
+  }
+
   _newPc() {
     return new RTCPeerConnection({
       iceServers: this.iceServers,
@@ -781,7 +801,7 @@ export class ParleyClient {
     const answer = await pc.createAnswer();
     await pc.setLocalDescription(answer);
     if (!this.active) return;
-    await this._api('POST', `${this._participantPath()}/subscribe?version=${version}`, {
+    await this._apiRetry('POST', `${this._participantPath()}/subscribe?version=${version}`, {
       body: pc.localDescription.sdp,
       contentType: 'application/sdp',
     });

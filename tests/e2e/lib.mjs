@@ -253,8 +253,9 @@ export async function launchBrowser({ args = [] } = {}) {
  * `identity` (?autojoin=1). Resolves {page, context, identity, pid, console,
  * close()} once the page has joined (not necessarily published).
  */
-export async function openClient(browser, server, room, identity, { publish = true, name } = {}) {
+export async function openClient(browser, server, room, identity, { publish = true, name, setup } = {}) {
   const context = await browser.newContext({ permissions: ['camera', 'microphone'] });
+  if (setup) await setup(context); // e.g. routes, before the page loads
   const page = await context.newPage();
   const consoleLines = [];
   page.on('console', (m) => consoleLines.push(`[${identity} ${m.type()}] ${m.text()}`));

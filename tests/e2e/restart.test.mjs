@@ -90,3 +90,27 @@ test('a network outage: both connections restart ICE by themselves and media res
   const n = Number(/^parley_ice_restarts_total (\d+)/m.exec(m)?.[1] ?? 0);
   assert.ok(n >= 4, `parley_ice_restarts_total ${n}`);
 });
+
+test('a subscribe answer lost on the network is sent again', async () => {
+  const room = 'lost-answer-room';
+  const erin = await openClient(browser, server, room, 'erin');
+  clients.push(erin);
+  await waitPublished(erin);
+  let aborted = 0;
+  let passed = 0;
+  const frank = await openClient(browser, server, room, 'frank', {
+    publish: false,
+    setup: (context) => context.route('**/subscribe?version=*', (r) => {
+      if (r.request().method() === 'POST' && aborted === 0) {
+        aborted++;
+        return r.abort('connectionreset'); // the first answer never reaches parleyd
+      }
+      passed++;
+      return r.continue();
+    }),
+  });
+  clients.push(frank);
+  await until(async () => (await frames(frank, erin.pid)) > 10, 'frank decoding erin after a lost answer');
+  assert.equal(aborted, 1);
+  assert.ok(passed >= 1, 'the answer was POSTed again');
+});
