@@ -35,6 +35,7 @@ struct ice_agent {
 	 * message, and GObject checks cost about 1.5 us per packet). NULL for
 	 * a relayed or TCP pair, which keeps libnice's path. */
 	GSocket *direct;       /* ref */
+	bool rx_stamps;
 	struct sockaddr_storage direct_to;
 	socklen_t direct_len;
 };
@@ -134,6 +135,22 @@ static void on_component_state(NiceAgent *agent, guint stream, guint comp, guint
 	}
 }
 
+/* Says once per process when net.core.rmem_max kept the receive buffer
+ * small (the kernel reports twice the size it grants). */
+static void buffer_check(int fd)
+{
+	static gint warned;
+	int got = 0;
+	socklen_t len = sizeof(got);
+
+	if (getsockopt(fd, SOL_SOCKET, SO_RCVBUF, &got, &len) || got >= ICE_SOCKET_BUFFER ||
+	    !g_atomic_int_compare_and_exchange(&warned, 0, 1))
+		return;
+	log_warn("media socket receive buffers are capped at %d KiB (net.core.rmem_max): "
+		 "keyframe bursts may be dropped; raise it to %d (sysctl)", got / 2 / 1024,
+		 ICE_SOCKET_BUFFER);
+}
+
 /* Bigger kernel buffers on the selected socket, and the direct send path
  * (see struct ice_agent) when the pair is plain UDP. */
 static void selected_socket(struct ice_agent *a, guint comp, const NiceCandidate *l,
@@ -148,6 +165,7 @@ static void selected_socket(struct ice_agent *a, guint comp, const NiceCandidate
 	if (setsockopt(g_socket_get_fd(sock), SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) ||
 	    setsockopt(g_socket_get_fd(sock), SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)))
 		log_debug("cannot set the socket buffers: %s", g_strerror(errno));
+	buffer_check(g_socket_get_fd(sock));
 	if (l->type == NICE_CANDIDATE_TYPE_RELAYED || l->transport != NICE_CANDIDATE_TRANSPORT_UDP ||
 	    g_socket_get_protocol(sock) != G_SOCKET_PROTOCOL_UDP) {
 		g_object_unref(sock);
@@ -158,7 +176,7 @@ static void selected_socket(struct ice_agent *a, guint comp, const NiceCandidate
 	a->direct_len = a->direct_to.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 							      sizeof(struct sockaddr_in);
 	a->direct = sock;
-	{ /* the kernel stamps datagrams from the first query on (ice_agent_rx_time) */
+	if (a->rx_stamps) { /* the kernel stamps from the first query on */
 		struct timespec ts;
 
 		(void)ioctl(g_socket_get_fd(sock), SIOCGSTAMPNS, &ts);
@@ -227,6 +245,7 @@ int ice_agent_alloc(struct ice_agent **out, const struct ice_params *p,
 	a->h = *h;
 	a->arg = arg;
 	a->public_ip = p->public_ip && *p->public_ip ? g_strdup(p->public_ip) : NULL;
+	a->rx_stamps = p->rx_stamps;
 	a->local_cands = g_ptr_array_new_with_free_func(g_free);
 	/* No NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 declares the
 	 * pair failed after a few lost consent checks (seen at 5% loss within
@@ -408,7 +427,8 @@ int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us)
 {
 	struct timespec ts;
 
-	if (!a->direct || ioctl(g_socket_get_fd(a->direct), SIOCGSTAMPNS, &ts) != 0)
+	if (!a->direct || !a->rx_stamps ||
+	    ioctl(g_socket_get_fd(a->direct), SIOCGSTAMPNS, &ts) != 0)
 		return ENOENT;
 	*unix_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	return 0;

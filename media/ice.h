@@ -34,6 +34,7 @@ struct ice_params {
 	const char *public_ip;        /* announced in host candidates; NULL = none */
 	const char *stun_host;        /* a STUN server for srflx candidates; NULL = none */
 	unsigned stun_port;
+	bool rx_stamps;               /* kernel receive stamps (ice_agent_rx_time) */
 };
 
 struct ice_handlers {
@@ -91,8 +92,10 @@ const char *ice_agent_pair_str(const struct ice_agent *a);
 /* When the kernel received the datagram last read on the selected UDP
  * socket (wall clock, microseconds since the epoch; SIOCGSTAMPNS): called
  * from the recv handler, that is the packet being handled, or the last of
- * a batch read at once. Stamping starts when the pair is selected. Returns
- * 0, or ENOENT (no direct UDP pair, or a datagram from before). */
+ * a batch read at once. Only with ice_params.rx_stamps (stamping turns on
+ * for the whole host: a measuring tool's business, not a server's), from
+ * when the pair is selected. Returns 0, or ENOENT (no direct UDP pair, no
+ * rx_stamps, or a datagram from before). */
 int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us);
 
 #endif

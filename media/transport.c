@@ -29,6 +29,7 @@ struct transport {
 	bool closed;
 	bool dtls_started;
 	bool local_restart;        /* we restarted ICE: the peer's next credentials are new */
+	int64_t ice_failed_us;     /* when the check list failed after connecting; 0: not */
 	GSource *timeout;          /* owned: connect deadline, then the silence check */
 	int64_t last_rx_us;        /* when the peer last sent anything we saw */
 	struct transport_stats st;
@@ -60,7 +61,16 @@ static gboolean on_silence_check(gpointer data)
 {
 	struct transport *t = data;
 
-	if (util_now_us() - t->last_rx_us < SILENCE_US)
+	int64_t now = util_now_us();
+
+	if (t->ice_failed_us && now - t->ice_failed_us >= SILENCE_US) {
+		/* it may still send to us, but we cannot send to it */
+		g_source_unref(t->timeout);
+		t->timeout = NULL;
+		transport_close(t, ECONNRESET, "ICE failed 30 s ago and was not restarted");
+		return G_SOURCE_REMOVE;
+	}
+	if (now - t->last_rx_us < SILENCE_US)
 		return G_SOURCE_CONTINUE;
 	g_source_unref(t->timeout);
 	t->timeout = NULL;
@@ -176,6 +186,7 @@ static void on_ice_state(void *arg, enum ice_state st)
 
 	if (st == ICE_STATE_CONNECTED) {
 		t->ice_up = true;
+		t->ice_failed_us = 0;
 		dtls_maybe_start(t);
 	} else if (st == ICE_STATE_FAILED && !t->ice_up) {
 		transport_close(t, ECONNRESET, "ICE failed");
@@ -184,6 +195,8 @@ static void on_ice_state(void *arg, enum ice_state st)
 		 * path is down) is not the end: the peer may restart again; the
 		 * silence rule closes the transport if it never comes back. */
 		MEDIA_COUNT(ice_failures, 1);
+		if (!t->ice_failed_us)
+			t->ice_failed_us = util_now_us();
 		log_info("[%s] ICE failed; waiting for the peer to restart", t->name);
 	}
 }
@@ -272,6 +285,7 @@ int transport_alloc(struct transport **out, const struct transport_params *p,
 		.port_min = p->port_min,
 		.port_max = p->port_max,
 		.public_ip = p->public_ip,
+		.rx_stamps = p->rx_stamps,
 	};
 	int err;
 
@@ -435,7 +449,9 @@ int transport_restart_ice_local(struct transport *t)
 		return ENOTCONN;
 	log_info("[%s] ICE restart by us", t->name);
 	err = transport_restart_ice(t);
-	if (!err)
+	/* Without remote credentials yet, the first ones are simply taken; a
+	 * flag left set would mistake a later restart by the peer for ours. */
+	if (!err && t->remote_ufrag)
 		t->local_restart = true;
 	return err;
 }
@@ -444,6 +460,7 @@ int transport_restart_ice(struct transport *t)
 {
 	/* the agent hands its candidates again, with the new credentials */
 	g_ptr_array_set_size(t->local_cands, 0);
+	t->ice_failed_us = 0; /* a new chance */
 	MEDIA_COUNT(ice_restarts, 1);
 	return ice_agent_restart(t->ice);
 }

@@ -6,9 +6,10 @@
  * ICE pair.
  *
  * A transport lives on one GMainContext (its room's worker); every call and
- * every callback happens there. It ends once, with closed(): ICE failure, a
- * DTLS failure, 30 s of silence from the peer, or not connecting within the
- * timeout (counted from transport_set_remote). */
+ * every callback happens there. It ends once, with closed(): ICE failure
+ * before connecting, a DTLS failure, 30 s of silence from the peer, ICE
+ * failed for 30 s after connecting without a restart, or not connecting
+ * within the timeout (counted from transport_set_remote). */
 #ifndef PARLEY_MEDIA_TRANSPORT_H
 #define PARLEY_MEDIA_TRANSPORT_H
 
@@ -31,6 +32,7 @@ struct transport_params {
 	struct dtls_cert *cert;         /* a reference is taken */
 	unsigned connect_timeout_s;     /* ICE + DTLS must be done by then */
 	unsigned srtp_profiles;         /* DTLS_SRTP_* bits to offer or accept; 0: all */
+	bool rx_stamps;                 /* kernel receive stamps (transport_rx_time) */
 	const char *name;               /* for logs: "room/pid/pub" */
 };
 

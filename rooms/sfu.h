@@ -72,6 +72,7 @@ struct producer {
 	uint32_t ssrc;           /* 0 until known */
 	uint32_t rtx_ssrc;
 	uint32_t prev_ssrc;      /* the source before the current one: late packets dropped */
+	uint32_t prev_rtx_ssrc;  /* and its RTX stream */
 	uint32_t sources;        /* SSRCs seen in turn (1 for a stream that never changed) */
 	bool muted;
 	struct retx *retx;       /* owned */

@@ -74,13 +74,16 @@ void producer_free(struct producer *p)
 
 void producer_new_source(struct producer *p, uint32_t ssrc, int64_t now_us)
 {
-	if (p->ssrc)
-		p->prev_ssrc = p->ssrc;
+	uint32_t old = p->ssrc;
+
 	p->ssrc = ssrc;
-	p->rtx_ssrc = 0; /* learned again from the new source's RTX packets */
 	p->sources++;
-	if (p->sources == 1)
-		return;
+	if (!old)
+		return; /* the first source (an RTX SSRC learned already stays) */
+	/* late packets of the old source, main or RTX, are dropped */
+	p->prev_ssrc = old;
+	p->prev_rtx_ssrc = p->rtx_ssrc;
+	p->rtx_ssrc = 0; /* learned again from the new source's RTX packets */
 	p->seq_started = false;
 	p->cycles = 0;
 	p->received = p->expected_prior = p->received_prior = 0;

@@ -174,7 +174,7 @@ static struct producer *producer_learn(struct pmedia *pm, const struct rtp_view 
 	if (!pm->pub_mid_ext || rtp_ext_get_sdes(v, pm->pub_mid_ext, mid, sizeof(mid)))
 		return NULL;
 	p = producer_by_mid(pm, mid);
-	if (!p || v->ssrc == p->prev_ssrc)
+	if (!p || v->ssrc == p->prev_ssrc || (p->prev_rtx_ssrc && v->ssrc == p->prev_rtx_ssrc))
 		return NULL; /* unknown, or a late packet of the previous source */
 	if (p->rtx_pt >= 0 && v->pt == p->rtx_pt && !p->rtx_ssrc) {
 		p->rtx_ssrc = v->ssrc;

@@ -50,6 +50,17 @@ static void test_seq_loss_duplicates_reordering(void **state)
 	assert_int_equal(seq.received, 8);
 }
 
+static void test_seq_before_the_first_at_zero(void **state)
+{
+	(void)state;
+	bench_seq_init(&seq);
+	bench_seq_add(&seq, 0);
+	bench_seq_add(&seq, 65535); /* one before the first: no wrap below zero */
+	assert_int_equal(seq.received, 1);
+	assert_int_equal(seq.reordered, 0);
+	assert_int_equal(bench_seq_expected(&seq), 1);
+}
+
 static void test_seq_big_jump_forgets_old_window(void **state)
 {
 	(void)state;
@@ -148,6 +159,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_seq_in_order_across_wrap),
 		cmocka_unit_test(test_seq_loss_duplicates_reordering),
+		cmocka_unit_test(test_seq_before_the_first_at_zero),
 		cmocka_unit_test(test_seq_big_jump_forgets_old_window),
 		cmocka_unit_test(test_hist_percentiles),
 		cmocka_unit_test(test_sendlog),

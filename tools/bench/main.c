@@ -179,6 +179,10 @@ static int run_profile(struct bench *b, const char *name, struct report *rep)
 	}
 	r = report_run_new(rep, profile == DTLS_SRTP_AEAD_AES_128_GCM ? "AEAD_AES_128_GCM" :
 									"AES_CM_128_HMAC_SHA1_80");
+	if (!r) {
+		fprintf(stderr, "parley-bench: at most 4 runs (--srtp)\n");
+		return EINVAL;
+	}
 	g_snprintf(room, sizeof(room), "%s-%s-%s-%u", o.room, o.scenario, name,
 		   g_random_int_range(0, 1000000));
 	if (!o.quiet)

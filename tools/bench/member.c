@@ -10,15 +10,15 @@
 #include <string.h>
 
 struct bench_member {
-	struct bench_member_params p; /* strings below are owned copies */
+	struct bench_member_params p; /* its strings are the caller's: use the copies below */
 	char *base_url, *room, *identity, *token;
 	char pid[32];
 	char *path;                   /* owned: /v1/rooms/{room}/participants/{pid} */
 	int64_t join_start_us;
 	struct bench_peer *pub;       /* owned */
-	struct bench_peer *sub;       /* owned; made by the event thread */
+	struct bench_peer *sub;       /* owned; made by bench_member_join, used by the event thread */
 	GThread *events;              /* owned: reads the event stream */
-	GMutex lock;                  /* guards sub, error */
+	GMutex lock;                  /* guards error */
 	gint stopping;                /* atomic */
 	GString *buf;                 /* event thread: unparsed stream text */
 	char error[200];
@@ -57,11 +57,26 @@ static void on_subscribe_offer(struct bench_member *m, const char *data)
 	if (bench_http_request("POST", url, m->token, "application/sdp", answer, strlen(answer),
 			       &res) ||
 	    res.status != 204)
-		member_error(m, "subscribe answer refused: %s", res.error);
+		member_error(m, "subscribe answer refused: %s",
+			     res.error[0] ? res.error : "unexpected status");
 	bench_http_res_clear(&res);
 	g_free(url);
 	g_free(answer);
 	json_decref(j);
+}
+
+/* Events were dropped (the stream fell behind): a subscribe offer may be
+ * among them, so read the one waiting for an answer, as the web client does. */
+static void on_events_lost(struct bench_member *m)
+{
+	struct bench_http_res res;
+	char *url = g_strdup_printf("%s%s/subscribe", m->base_url, m->path);
+
+	if (bench_http_request("GET", url, m->token, NULL, NULL, 0, &res) == 0 &&
+	    res.status == 200)
+		on_subscribe_offer(m, res.body);
+	bench_http_res_clear(&res);
+	g_free(url);
 }
 
 /* One event of the stream: "event: NAME" and "data: ..." lines. */
@@ -80,6 +95,8 @@ static void on_event(struct bench_member *m, const char *block)
 	}
 	if (strcmp(type, "subscribe_offer") == 0)
 		on_subscribe_offer(m, data->str);
+	else if (strcmp(type, "events_lost") == 0)
+		on_events_lost(m);
 	else if (strcmp(type, "disconnected") == 0)
 		member_error(m, "disconnected by the server: %s", data->str);
 	g_string_free(data, TRUE);
@@ -123,14 +140,16 @@ static gpointer events_main(gpointer data)
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdr);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_FAILONERROR, 1L); /* an error status is not a stream */
 	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_stream);
 	curl_easy_setopt(c, CURLOPT_WRITEDATA, m);
 	curl_easy_setopt(c, CURLOPT_NOPROGRESS, 0L);
 	curl_easy_setopt(c, CURLOPT_XFERINFOFUNCTION, on_progress);
 	curl_easy_setopt(c, CURLOPT_XFERINFODATA, m);
 	rc = curl_easy_perform(c);
-	if (rc != CURLE_OK && !g_atomic_int_get(&m->stopping))
-		member_error(m, "event stream: %s", curl_easy_strerror(rc));
+	if (!g_atomic_int_get(&m->stopping))
+		member_error(m, "event stream: %s",
+			     rc == CURLE_OK ? "closed by the server" : curl_easy_strerror(rc));
 	curl_slist_free_all(hdr);
 	curl_easy_cleanup(c);
 	g_free(url);
@@ -183,6 +202,7 @@ static void peer_params(struct bench_member *m, struct bench_peer_params *pp,
 		pp->log[k] = mode == BENCH_PEER_API_PUB ? m->p.log[k] : NULL;
 	}
 	pp->log_for = m->p.log_for;
+	pp->max_streams = m->p.max_streams;
 	pp->log_arg = m->p.log_arg;
 	pp->t0_us = m->p.t0_us;
 	pp->join_start_us = m->join_start_us;
@@ -210,7 +230,7 @@ int bench_member_join(struct bench_member **out, const struct bench_member_param
 		return err;
 	}
 	if (prm->joined)
-		prm->joined(prm->joined_arg, m->pid, m->p.log);
+		prm->joined(prm->joined_arg, m->pid);
 	/* the subscribe peer exists before the first offer can arrive */
 	peer_params(m, &pp, BENCH_PEER_API_SUB, NULL);
 	bench_peer_start(&m->sub, &pp, msg, msgsize);

@@ -26,8 +26,9 @@ struct bench_member_params {
 	int64_t t0_us;
 	/* called once the member's participant id is known, before anything
 	 * is published (to register the id for log_for) */
-	void (*joined)(void *arg, const char *participant_id, struct bench_sendlog **log);
+	void (*joined)(void *arg, const char *participant_id);
 	void *joined_arg;
+	unsigned max_streams;               /* streams the subscriber may receive */
 };
 
 /* Joins, opens the event stream, publishes the tracks (waiting for the

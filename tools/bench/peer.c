@@ -50,12 +50,10 @@ struct instream {
 	struct bench_seq seq;
 };
 
-#define MAX_STREAMS 256
-
 struct bench_peer {
 	struct bench_peer_params p; /* strings below are owned copies */
-	struct instream *in;        /* owned, MAX_STREAMS, worker */
-	unsigned n_in;
+	struct instream *in;        /* owned, max_in entries, worker */
+	unsigned n_in, max_in;
 	char *url, *token, *name;
 	char *location;             /* owned: the session URL */
 	struct transport *t;        /* owned, worker */
@@ -94,7 +92,7 @@ static struct instream *stream_add(struct bench_peer *p, uint32_t ssrc, int kind
 	for (unsigned i = 0; ssrc && i < p->n_in; i++)
 		if (p->in[i].ssrc == ssrc)
 			return &p->in[i];
-	if (p->n_in == MAX_STREAMS)
+	if (p->n_in == p->max_in)
 		return NULL;
 	s = &p->in[p->n_in++];
 	s->ssrc = ssrc;
@@ -166,7 +164,7 @@ static void on_rtcp(void *arg, const uint8_t *buf, size_t len)
 /* --- sending ----------------------------------------------------------------- */
 
 /* Sends the next packet of the current frame. */
-static void send_packet(struct bench_peer *p, int kind, int64_t now)
+static void send_packet(struct bench_peer *p, int kind)
 {
 	const struct bench_track *tr = p->p.track[kind];
 	struct outgoing *o = &p->out[kind];
@@ -179,7 +177,6 @@ static void send_packet(struct bench_peer *p, int kind, int64_t now)
 				 &h.marker);
 	if (!len || rtp_write_header(buf, 12, &h, &hl) || hl != 12)
 		return;
-	(void)now;
 	bench_sendlog_put(p->p.log[kind], o->seq, g_get_real_time() - p->p.t0_us);
 	o->seq++;
 	o->budget -= (double)(hl + len);
@@ -232,7 +229,7 @@ static void track_tick(struct bench_peer *p, int kind, int64_t now)
 		}
 		if (o->budget <= 0 && kind == BENCH_VIDEO)
 			break;
-		send_packet(p, kind, now);
+		send_packet(p, kind);
 	}
 }
 
@@ -390,6 +387,7 @@ static int transport_make(struct bench_peer *p)
 		.cert = p->p.cert,
 		.connect_timeout_s = 20,
 		.srtp_profiles = p->p.srtp_profiles,
+		.rx_stamps = true, /* delay up to the kernel's arrival */
 		.name = p->name,
 	};
 	int err = transport_alloc(&p->t, &tp, &peer_h, p);
@@ -575,7 +573,8 @@ static struct bench_peer *peer_new(const struct bench_peer_params *prm)
 	p->name = g_strdup(prm->name ? prm->name : "peer");
 	p->st.join_us = -1;
 	p->join_start_us = prm->join_start_us;
-	p->in = g_new0(struct instream, MAX_STREAMS);
+	p->max_in = prm->max_streams ? prm->max_streams : 8;
+	p->in = g_new0(struct instream, p->max_in);
 	bench_hist_init(&p->st.delay);
 	for (int kind = 0; kind < 2; kind++) {
 		do {

@@ -46,6 +46,7 @@ struct bench_peer_params {
 	struct bench_sendlog *log[2];
 	bench_log_for_h *log_for;           /* API_SUB */
 	void *log_arg;
+	unsigned max_streams;               /* streams received at most (0: 8) */
 	int64_t t0_us;                      /* g_get_real_time() at bench start: send
 					       times are wall clock, like kernel stamps */
 	int64_t join_start_us;              /* when joining began (API); 0: the POST */

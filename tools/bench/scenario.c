@@ -88,43 +88,52 @@ static void measure(const struct bench_opts *o, struct run_result *r)
 
 /* --- participants through the API ---------------------------------------------- */
 
-/* Who is who: participant id -> the publisher's send-time logs. */
+/* Who is who: participant id -> the publisher's send-time logs. The logs
+ * belong to the crowd and outlive every member: receivers on worker threads
+ * read them until the last member has left. */
+struct crowd;
+
+struct logpair {
+	struct crowd *c;                /* borrowed */
+	struct bench_sendlog *l[2];     /* owned, NULL when not published */
+	bool publishes;
+};
+
 struct crowd {
 	struct bench *b;
 	const char *room;
 	unsigned profile;
 	GMutex lock;
-	GHashTable *logs;               /* pid (owned) -> struct bench_sendlog ** (borrowed) */
+	GHashTable *logs;               /* pid (owned) -> struct logpair * (borrowed) */
 	struct bench_member **m;        /* owned array of owned members */
-	struct logpair { struct bench_sendlog *l[2]; } *own; /* owned: each member's logs */
+	struct logpair *own;            /* owned: member i's logs */
 	unsigned n;
-	bool publishes[64 * 1024];      /* per member: it publishes (fits any -n/-m) */
 };
 
 static struct bench_sendlog *log_for(void *arg, const char *pid, int kind)
 {
 	struct crowd *c = arg;
-	struct bench_sendlog **l;
+	struct logpair *lp;
 
 	g_mutex_lock(&c->lock);
-	l = g_hash_table_lookup(c->logs, pid);
+	lp = g_hash_table_lookup(c->logs, pid);
 	g_mutex_unlock(&c->lock);
-	return l ? l[kind] : NULL;
+	return lp ? lp->l[kind] : NULL;
 }
 
-static void on_joined(void *arg, const char *pid, struct bench_sendlog **log)
+static void on_joined(void *arg, const char *pid)
 {
-	struct crowd *c = arg;
+	struct logpair *lp = arg;
 
-	g_mutex_lock(&c->lock);
-	g_hash_table_insert(c->logs, g_strdup(pid), log);
-	g_mutex_unlock(&c->lock);
+	g_mutex_lock(&lp->c->lock);
+	g_hash_table_insert(lp->c->logs, g_strdup(pid), lp);
+	g_mutex_unlock(&lp->c->lock);
 }
 
 static void crowd_init(struct crowd *c, struct bench *b, const char *room, unsigned profile,
 		       unsigned n)
 {
-	memset(c, 0, offsetof(struct crowd, publishes));
+	memset(c, 0, sizeof(*c));
 	c->b = b;
 	c->room = room;
 	c->profile = profile;
@@ -133,12 +142,17 @@ static void crowd_init(struct crowd *c, struct bench *b, const char *room, unsig
 	c->logs = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
 	c->m = g_new0(struct bench_member *, n);
 	c->own = g_new0(struct logpair, n);
+	for (unsigned i = 0; i < n; i++)
+		c->own[i].c = c;
 }
 
+/* Every member leaves first (their threads and connections stop); only
+ * then go the logs they read. */
 static void crowd_free(struct crowd *c)
 {
-	for (unsigned i = 0; i < c->n; i++) {
+	for (unsigned i = 0; i < c->n; i++)
 		bench_member_leave(c->m[i]);
+	for (unsigned i = 0; i < c->n; i++) {
 		g_free(c->own[i].l[0]);
 		g_free(c->own[i].l[1]);
 	}
@@ -156,7 +170,8 @@ static bool crowd_join(struct crowd *c, unsigned i, bool audio, bool video)
 		.base_url = b->o->url, .room = c->room, .w = next_worker(b), .cert = b->cert,
 		.srtp_profiles = c->profile, .local_addrs = b->local_addrs,
 		.log_for = log_for, .log_arg = c, .t0_us = b->t0,
-		.joined = on_joined, .joined_arg = c,
+		.joined = on_joined, .joined_arg = &c->own[i],
+		.max_streams = 2 * c->n + 8,
 	};
 	char id[32], msg[256];
 	int err;
@@ -172,7 +187,7 @@ static bool crowd_join(struct crowd *c, unsigned i, bool audio, bool video)
 		bench_sendlog_init(c->own[i].l[k]);
 		mp.log[k] = c->own[i].l[k];
 	}
-	c->publishes[i] = audio || video;
+	c->own[i].publishes = audio || video;
 	err = bench_member_join(&c->m[i], &mp, msg, sizeof(msg));
 	if (err)
 		fprintf(stderr, "parley-bench: %s: %s\n", id, msg);
@@ -214,7 +229,7 @@ static void crowd_collect(struct crowd *c, unsigned from, struct run_result *r,
 			continue;
 		}
 		bench_member_stats(c->m[i], pub, sub, err, sizeof(err));
-		if (c->publishes[i])
+		if (c->own[i].publishes)
 			report_add_publisher(r, pub);
 		if (i >= from)
 			report_add_viewer(r, sub, want_a, want_v);
@@ -394,16 +409,18 @@ static int run_whep(struct bench *b, const char *room, unsigned profile, struct 
 		struct whep_job *j = g_new(struct whep_job, 1);
 
 		*j = (struct whep_job){ b, logs, room, profile, &v[i], i };
-		g_thread_pool_push(pool, j, NULL);
+		if (i > 0 || join) {
+			g_thread_pool_push(pool, j, NULL);
+			continue;
+		}
+		whep_one(j, NULL); /* memory is counted from the second viewer on */
+		wait_connected(v[0]);
+		server_sample(o, &before);
+		r->rss_before_kib = before.rss_kib;
 	}
 	g_thread_pool_free(pool, FALSE, TRUE);
-	for (unsigned i = 0; i < n; i++) {
+	for (unsigned i = 0; i < n; i++)
 		wait_connected(v[i]);
-		if (i == 0) { /* memory is counted from the second viewer on */
-			server_sample(o, &before);
-			r->rss_before_kib = before.rss_kib;
-		}
-	}
 	g_usleep((gulong)(join ? 1 : o->warmup) * G_USEC_PER_SEC);
 	if (join)
 		server_sample(o, &r->end);

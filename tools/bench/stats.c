@@ -56,9 +56,11 @@ void bench_seq_add(struct bench_seq *s, uint16_t seq)
 			s->cycles += 65536;
 		s->max_seq = seq;
 	} else { /* the same or older */
-		ext = ext_max - (uint16_t)(s->max_seq - seq);
-		if (ext < s->base)
+		uint16_t dist = (uint16_t)(s->max_seq - seq);
+
+		if (dist > ext_max - s->base)
 			return; /* before the first: late, not counted */
+		ext = ext_max - dist;
 		if (ext_max - ext < BENCH_SEQ_WINDOW && seen_test_set(s, ext)) {
 			s->duplicates++;
 			return;
