@@ -40,6 +40,18 @@ struct outgoing {
 	double budget;       /* bytes that may go out now */
 	double pace_bpus;    /* pacing rate, bytes per microsecond */
 	int64_t last_us;
+	/* retransmissions (video): RFC 4588 RTX answering the server's NACKs */
+	uint32_t rtx_ssrc;
+	uint16_t rtx_seq;
+	struct sent *hist;   /* owned, HIST entries, indexed by seq */
+};
+
+/* A packet as it was sent (before SRTP), kept for NACKs. */
+#define HIST 512
+struct sent {
+	uint16_t seq;
+	uint16_t len;        /* 0: empty */
+	uint8_t data[1500];
 };
 
 /* A stream this peer receives. */
@@ -47,6 +59,7 @@ struct instream {
 	uint32_t ssrc;               /* 0: taken by the first packet of its kind (WHEP) */
 	int kind;
 	struct bench_sendlog *log;   /* borrowed: the publisher's, may be NULL */
+	uint32_t rtx_ssrc;           /* its retransmissions (a=ssrc-group:FID), 0: none */
 	struct bench_seq seq;
 };
 
@@ -84,8 +97,8 @@ static struct instream *stream_find(struct bench_peer *p, uint32_t ssrc, int kin
 	return NULL;
 }
 
-static struct instream *stream_add(struct bench_peer *p, uint32_t ssrc, int kind,
-				   struct bench_sendlog *log)
+static struct instream *stream_add(struct bench_peer *p, uint32_t ssrc, uint32_t rtx_ssrc,
+				   int kind, struct bench_sendlog *log)
 {
 	struct instream *s;
 
@@ -96,10 +109,50 @@ static struct instream *stream_add(struct bench_peer *p, uint32_t ssrc, int kind
 		return NULL;
 	s = &p->in[p->n_in++];
 	s->ssrc = ssrc;
+	s->rtx_ssrc = rtx_ssrc;
 	s->kind = kind;
 	s->log = log;
 	bench_seq_init(&s->seq);
 	return s;
+}
+
+/* A retransmission (RFC 4588): the original sequence number leads the
+ * payload; it fills its stream's gap. */
+static void rtx_received(struct bench_peer *p, const struct rtp_view *v)
+{
+	const uint8_t *pl = rtp_payload(v);
+
+	p->st.rtx_in++;
+	if (v->payload_len < 2)
+		return; /* padding */
+	for (unsigned i = 0; i < p->n_in; i++) {
+		if (p->in[i].rtx_ssrc == v->ssrc) {
+			bench_seq_add(&p->in[i].seq, (uint16_t)(pl[0] << 8 | pl[1]));
+			return;
+		}
+	}
+}
+
+/* Video packets missing before `seq` are asked for once, as a browser's
+ * first NACK does (no retries: what a single NACK does not bring back
+ * stays lost in the figures). */
+static void nack_gap(struct bench_peer *p, const struct instream *s, uint16_t seq)
+{
+	_Alignas(8) uint8_t buf[256 + SRTP_TRAILER_MAX];
+	uint16_t gap = (uint16_t)(seq - s->seq.max_seq), seqs[64];
+	struct rtcp_writer w;
+	size_t n = 0;
+
+	if (gap < 2 || gap >= 0x8000)
+		return; /* in order, or older */
+	for (uint16_t x = (uint16_t)(s->seq.max_seq + 1); x != seq && n < G_N_ELEMENTS(seqs); x++)
+		seqs[n++] = x;
+	rtcp_writer_init(&w, buf, 256);
+	if (rtcp_write_rr(&w, p->out[BENCH_VIDEO].ssrc, NULL, 0) ||
+	    rtcp_write_nack(&w, p->out[BENCH_VIDEO].ssrc, s->ssrc, seqs, n))
+		return;
+	if (transport_send_rtcp(p->t, buf, w.len, sizeof(buf)) == 0)
+		p->st.nacks_out++;
 }
 
 /* When the packet being handled reached this machine (wall clock). */
@@ -122,7 +175,7 @@ static void on_rtp(void *arg, struct pktbuf *pkt)
 	p->st.rtp_in++;
 	p->st.bytes_in += pkt->len;
 	if (v.pt == PT_RTX) {
-		p->st.rtx_in++;
+		rtx_received(p, &v);
 		return;
 	}
 	s = stream_find(p, v.ssrc, v.pt == PT_VP8 ? BENCH_VIDEO : BENCH_AUDIO);
@@ -132,6 +185,8 @@ static void on_rtp(void *arg, struct pktbuf *pkt)
 	}
 	if (p->st.join_us < 0)
 		p->st.join_us = now - p->join_start_us;
+	if (s->kind == BENCH_VIDEO && s->seq.started)
+		nack_gap(p, s, v.seq);
 	bench_seq_add(&s->seq, v.seq);
 	/* parleyd keeps a first source's sequence numbers: match on them. The
 	 * arrival is the kernel's receive stamp, so the time this process took
@@ -140,6 +195,38 @@ static void on_rtp(void *arg, struct pktbuf *pkt)
 		bench_hist_add(&p->st.delay, arrival(p) - p->p.t0_us - sent);
 	else
 		p->st.unmatched++;
+}
+
+/* Sends the packets a NACK names again, as RTX. */
+static void answer_nack(struct bench_peer *p, const struct rtcp_pkt *pkt)
+{
+	struct outgoing *o = &p->out[BENCH_VIDEO];
+	uint16_t seqs[256];
+	struct rtcp_fb fb;
+	size_t n = 0;
+
+	if (!o->hist || rtcp_nack_parse(pkt, &fb, seqs, G_N_ELEMENTS(seqs), &n) == EBADMSG ||
+	    fb.media_ssrc != o->ssrc)
+		return;
+	for (size_t i = 0; i < n; i++) {
+		const struct sent *e = &o->hist[seqs[i] % HIST];
+		_Alignas(8) uint8_t buf[1500 + 2 + SRTP_TRAILER_MAX];
+		struct rtp_view v;
+		size_t hl = 0;
+
+		if (!e->len || e->seq != seqs[i] || rtp_parse(&v, e->data, e->len))
+			continue;
+		struct rtp_header h = { .pt = PT_RTX, .seq = o->rtx_seq++, .ts = v.ts,
+					.ssrc = o->rtx_ssrc, .marker = v.marker };
+
+		if (rtp_write_header(buf, 12, &h, &hl) || hl != 12)
+			continue;
+		buf[12] = (uint8_t)(v.seq >> 8);
+		buf[13] = (uint8_t)v.seq;
+		memcpy(buf + 14, rtp_payload(&v), v.payload_len);
+		if (transport_send_rtp(p->t, buf, 14 + v.payload_len, sizeof(buf)) == 0)
+			p->st.rtx_out++;
+	}
 }
 
 static void on_rtcp(void *arg, const uint8_t *buf, size_t len)
@@ -157,6 +244,7 @@ static void on_rtcp(void *arg, const uint8_t *buf, size_t len)
 			p->out[BENCH_VIDEO].want_key = true;
 		} else if (pkt.kind == RTCP_KIND_NACK) {
 			p->st.nacks_in++;
+			answer_nack(p, &pkt);
 		}
 	}
 }
@@ -178,6 +266,13 @@ static void send_packet(struct bench_peer *p, int kind)
 	if (!len || rtp_write_header(buf, 12, &h, &hl) || hl != 12)
 		return;
 	bench_sendlog_put(p->p.log[kind], o->seq, g_get_real_time() - p->p.t0_us);
+	if (o->hist) { /* before SRTP changes buf */
+		struct sent *e = &o->hist[o->seq % HIST];
+
+		e->seq = o->seq;
+		e->len = (uint16_t)(hl + len);
+		memcpy(e->data, buf, hl + len);
+	}
 	o->seq++;
 	o->budget -= (double)(hl + len);
 	if (transport_send_rtp(p->t, buf, hl + len, sizeof(buf)) == 0) {
@@ -350,7 +445,7 @@ static void offer_section(struct bench_peer *p, int kind, struct sdp_offer_media
 		return;
 	m->ssrc = p->out[kind].ssrc;
 	if (kind == BENCH_VIDEO)
-		util_random_bytes(&m->rtx_ssrc, sizeof(m->rtx_ssrc));
+		m->rtx_ssrc = p->out[kind].rtx_ssrc;
 	m->cname = "parley-bench";
 	m->stream_id = p->name;
 	m->track_id = kind == BENCH_VIDEO ? "video" : "audio";
@@ -410,7 +505,7 @@ static void job_offer(void *arg)
 	/* WHEP: one stream per offered kind, its SSRC taken from the first packet */
 	for (int kind = 0; !j->err && p->p.mode == BENCH_PEER_WHEP && kind < 2; kind++)
 		if (p->p.track[kind])
-			stream_add(p, 0, kind, p->p.log[kind]);
+			stream_add(p, 0, 0, kind, p->p.log[kind]);
 }
 
 static void job_answer(void *arg)
@@ -452,14 +547,16 @@ static void streams_from_offer(struct bench_peer *p, const struct sdp *offer)
 	for (unsigned i = 0; i < offer->n_media; i++) {
 		const struct sdp_media *m = &offer->media[i];
 		int kind = m->kind == SDP_KIND_VIDEO ? BENCH_VIDEO : BENCH_AUDIO;
-		uint32_t ssrc = m->n_ssrcs ? m->ssrcs[0].ssrc : 0;
+		uint32_t ssrc = m->n_ssrcs ? m->ssrcs[0].ssrc : 0, rtx = 0;
 
 		if (m->port == 0 || !ssrc || !sdp_dir_sends(m->dir) || !m->msid_stream ||
 		    (m->kind != SDP_KIND_VIDEO && m->kind != SDP_KIND_AUDIO))
 			continue;
-		if (m->n_ssrc_groups && m->ssrc_groups[0].n_ssrcs)
-			ssrc = m->ssrc_groups[0].ssrcs[0]; /* FID: main first */
-		stream_add(p, ssrc, kind,
+		if (m->n_ssrc_groups && m->ssrc_groups[0].n_ssrcs == 2) {
+			ssrc = m->ssrc_groups[0].ssrcs[0]; /* FID: main, then RTX */
+			rtx = m->ssrc_groups[0].ssrcs[1];
+		}
+		stream_add(p, ssrc, rtx, kind,
 			   p->p.log_for ? p->p.log_for(p->p.log_arg, m->msid_stream, kind) : NULL);
 	}
 }
@@ -560,6 +657,7 @@ static void peer_free(struct bench_peer *p)
 	g_free(p->name);
 	g_free(p->location);
 	g_free(p->in);
+	g_free(p->out[BENCH_VIDEO].hist);
 	g_free(p);
 }
 
@@ -582,7 +680,12 @@ static struct bench_peer *peer_new(const struct bench_peer_params *prm)
 		} while (!p->out[kind].ssrc);
 		util_random_bytes(&p->out[kind].seq, sizeof(p->out[kind].seq));
 		util_random_bytes(&p->out[kind].ts_base, sizeof(p->out[kind].ts_base));
+		do {
+			util_random_bytes(&p->out[kind].rtx_ssrc, sizeof(p->out[kind].rtx_ssrc));
+		} while (!p->out[kind].rtx_ssrc || p->out[kind].rtx_ssrc == p->out[kind].ssrc);
 	}
+	if (publishing(p) && prm->track[BENCH_VIDEO])
+		p->out[BENCH_VIDEO].hist = g_new0(struct sent, HIST);
 	return p;
 }
 

@@ -63,6 +63,8 @@ struct bench_peer_stats {
 	uint64_t rtp_in, rtp_out, bytes_in, bytes_out, rtcp_in;
 	uint64_t rtx_in;                    /* retransmissions received */
 	uint64_t plis_in, nacks_in;         /* feedback received (publish) */
+	uint64_t rtx_out;                   /* retransmissions sent for NACKs (publish) */
+	uint64_t nacks_out;                 /* NACKs sent for gaps (subscribe) */
 	uint64_t unmatched;                 /* received packets with no send time */
 	unsigned streams[2];                /* streams received from, per kind */
 	uint64_t expected, received, lost, duplicates, reordered; /* over every stream */

@@ -46,6 +46,7 @@ void report_add_viewer(struct run_result *r, const struct bench_peer_stats *st,
 	r->reordered += st->reordered;
 	r->unmatched += st->unmatched;
 	r->rtx_in += st->rtx_in;
+	r->nacks_out += st->nacks_out;
 	bench_hist_merge(&r->delay, &st->delay);
 	if (st->join_us >= 0)
 		bench_hist_add(&r->join, st->join_us);
@@ -58,6 +59,7 @@ void report_add_publisher(struct run_result *r, const struct bench_peer_stats *s
 	r->pub_rtp_out += st->rtp_out;
 	r->pub_plis += st->plis_in;
 	r->pub_nacks += st->nacks_in;
+	r->pub_rtx_out += st->rtx_out;
 }
 
 static uint64_t metric(const char *text, const char *name)
@@ -149,6 +151,11 @@ void report_print_table(const struct report *rep, FILE *f)
 		fprintf(f, "    join          p50 %.1f ms, p95 %.1f ms (join request to first media packet)\n",
 			(double)bench_hist_percentile(&r->join, 50) / 1000.0,
 			(double)bench_hist_percentile(&r->join, 95) / 1000.0);
+		if (r->nacks_out || r->pub_nacks)
+			fprintf(f, "    repair        subscribers sent %llu NACKs, got %llu RTX; "
+				"publishers got %llu NACKs, sent %llu RTX\n",
+				(unsigned long long)r->nacks_out, (unsigned long long)r->rtx_in,
+				(unsigned long long)r->pub_nacks, (unsigned long long)r->pub_rtx_out);
 		if (r->first_error[0])
 			fprintf(f, "    first error   %s\n", r->first_error);
 	}
@@ -168,6 +175,8 @@ static json_t *run_json(const struct report *rep, const struct run_result *r)
 		      "viewers", "started", (json_int_t)r->viewers, "failed", (json_int_t)r->failed,
 		      "connected", (json_int_t)r->connected, "receiving",
 		      (json_int_t)r->receiving, "rtx_received", (json_int_t)r->rtx_in);
+	json_object_set_new(json_object_get(j, "viewers"), "nacks_sent",
+			    json_integer((json_int_t)r->nacks_out));
 	if (rep->have_proc) {
 		json_t *s = json_object_get(j, "server");
 
@@ -194,9 +203,10 @@ static json_t *run_json(const struct report *rep, const struct run_result *r)
 				(json_int_t)r->join.count,
 				"p50", (double)bench_hist_percentile(&r->join, 50) / 1000.0,
 				"p95", (double)bench_hist_percentile(&r->join, 95) / 1000.0));
-	json_object_set_new(j, "publisher", json_pack("{s:I, s:I, s:I}", "rtp_sent",
+	json_object_set_new(j, "publisher", json_pack("{s:I, s:I, s:I, s:I}", "rtp_sent",
 				(json_int_t)r->pub_rtp_out, "plis", (json_int_t)r->pub_plis,
-				"nacks", (json_int_t)r->pub_nacks));
+				"nacks", (json_int_t)r->pub_nacks, "rtx_sent",
+				(json_int_t)r->pub_rtx_out));
 	if (r->first_error[0])
 		json_object_set_new(j, "first_error", json_string(r->first_error));
 	return j;
