@@ -612,7 +612,8 @@ static void job_sub_answer(void *arg)
 static void stats_streams(struct bench_peer *p, struct bench_peer_stats *out)
 {
 	out->expected = out->received = out->lost = out->duplicates = out->reordered = 0;
-	out->streams[0] = out->streams[1] = 0;
+	for (int k = 0; k < 2; k++)
+		out->streams[k] = out->expected_kind[k] = out->lost_kind[k] = 0;
 	for (unsigned i = 0; i < p->n_in; i++) {
 		const struct bench_seq *q = &p->in[i].seq;
 
@@ -622,6 +623,8 @@ static void stats_streams(struct bench_peer *p, struct bench_peer_stats *out)
 		out->expected += bench_seq_expected(q);
 		out->received += q->received;
 		out->lost += bench_seq_lost(q);
+		out->expected_kind[p->in[i].kind] += bench_seq_expected(q);
+		out->lost_kind[p->in[i].kind] += bench_seq_lost(q);
 		out->duplicates += q->duplicates;
 		out->reordered += q->reordered;
 	}

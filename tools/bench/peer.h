@@ -68,6 +68,7 @@ struct bench_peer_stats {
 	uint64_t unmatched;                 /* received packets with no send time */
 	unsigned streams[2];                /* streams received from, per kind */
 	uint64_t expected, received, lost, duplicates, reordered; /* over every stream */
+	uint64_t expected_kind[2], lost_kind[2];                   /* the same per kind */
 	struct bench_hist delay;            /* send -> receive, microseconds */
 };
 

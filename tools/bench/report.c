@@ -43,6 +43,10 @@ void report_add_viewer(struct run_result *r, const struct bench_peer_stats *st,
 	r->expected += st->expected;
 	r->lost += st->lost;
 	r->duplicates += st->duplicates;
+	for (int k = 0; k < 2; k++) {
+		r->expected_kind[k] += st->expected_kind[k];
+		r->lost_kind[k] += st->lost_kind[k];
+	}
 	r->reordered += st->reordered;
 	r->unmatched += st->unmatched;
 	r->rtx_in += st->rtx_in;
@@ -144,6 +148,11 @@ void report_print_table(const struct report *rep, FILE *f)
 		fprintf(f, "    loss          %.3f%% (%llu of %llu), %llu duplicates, %llu reordered\n",
 			d.loss_pct, (unsigned long long)r->lost, (unsigned long long)r->expected,
 			(unsigned long long)r->duplicates, (unsigned long long)r->reordered);
+		fprintf(f, "                  audio %llu of %llu, video %llu of %llu\n",
+			(unsigned long long)r->lost_kind[BENCH_AUDIO],
+			(unsigned long long)r->expected_kind[BENCH_AUDIO],
+			(unsigned long long)r->lost_kind[BENCH_VIDEO],
+			(unsigned long long)r->expected_kind[BENCH_VIDEO]);
 		fprintf(f, "    delay         p50 %lld us, p95 %lld us, p99 %lld us, max %lld us\n",
 			(long long)bench_hist_percentile(&r->delay, 50),
 			(long long)bench_hist_percentile(&r->delay, 95),
@@ -194,6 +203,12 @@ static json_t *run_json(const struct report *rep, const struct run_result *r)
 						 (json_int_t)r->duplicates, "reordered",
 						 (json_int_t)r->reordered, "unmatched",
 						 (json_int_t)r->unmatched));
+	json_object_set_new(json_object_get(j, "loss"), "audio",
+			    json_pack("{s:I, s:I}", "expected", (json_int_t)r->expected_kind[BENCH_AUDIO],
+				      "lost", (json_int_t)r->lost_kind[BENCH_AUDIO]));
+	json_object_set_new(json_object_get(j, "loss"), "video",
+			    json_pack("{s:I, s:I}", "expected", (json_int_t)r->expected_kind[BENCH_VIDEO],
+				      "lost", (json_int_t)r->lost_kind[BENCH_VIDEO]));
 	json_object_set_new(j, "delay_us", json_pack("{s:I, s:I, s:I, s:I, s:I}", "samples",
 				(json_int_t)r->delay.count, "p50", (json_int_t)bench_hist_percentile(&r->delay, 50),
 				"p95", (json_int_t)bench_hist_percentile(&r->delay, 95),

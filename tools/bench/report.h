@@ -27,6 +27,7 @@ struct run_result {
 	unsigned viewers, failed;     /* started; could not start */
 	unsigned connected, receiving;/* connected; got audio and video */
 	uint64_t expected, lost, duplicates, reordered, unmatched, rtx_in;
+	uint64_t expected_kind[2], lost_kind[2];
 	uint64_t pub_rtp_out, pub_plis, pub_nacks, pub_rtx_out;
 	uint64_t nacks_out;           /* NACKs the subscribers sent */
 	struct bench_hist delay;      /* over every viewer */
