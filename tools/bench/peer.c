@@ -377,6 +377,7 @@ static void on_connected(void *arg)
 	struct bench_peer *p = arg;
 
 	p->st.connected = true;
+	p->st.connected_us = util_now_us() - p->join_start_us;
 	g_strlcpy(p->st.srtp_profile, transport_srtp_profile(p->t), sizeof(p->st.srtp_profile));
 	if (publishing(p)) {
 		p->st.join_us = util_now_us() - p->join_start_us;
@@ -587,6 +588,8 @@ static void job_sub_answer(void *arg)
 	struct bench_peer *p = j->p;
 	struct sdp *offer = NULL;
 
+	if (p->st.offer_us < 0)
+		p->st.offer_us = util_now_us() - p->join_start_us;
 	if (sdp_parse(&offer, j->text, j->len, j->msg, sizeof(j->msg))) {
 		j->err = EBADMSG;
 		return;
@@ -672,7 +675,7 @@ static struct bench_peer *peer_new(const struct bench_peer_params *prm)
 	p->url = g_strdup(prm->url);
 	p->token = g_strdup(prm->token);
 	p->name = g_strdup(prm->name ? prm->name : "peer");
-	p->st.join_us = -1;
+	p->st.join_us = p->st.offer_us = p->st.connected_us = -1;
 	p->join_start_us = prm->join_start_us;
 	p->max_in = prm->max_streams ? prm->max_streams : 8;
 	p->in = g_new0(struct instream, p->max_in);

@@ -58,6 +58,8 @@ struct bench_peer_stats {
 	bool closed;                        /* the transport died */
 	char error[160];
 	char srtp_profile[32];
+	int64_t offer_us;                   /* join start to the first subscribe offer (API_SUB); -1 */
+	int64_t connected_us;               /* join start (or POST) to ICE + DTLS done; -1 */
 	int64_t join_us;                    /* join start to first media packet (receiving) or
 					       connected (publishing); -1 none */
 	uint64_t rtp_in, rtp_out, bytes_in, bytes_out, rtcp_in;

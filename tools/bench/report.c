@@ -29,6 +29,8 @@ struct run_result *report_run_new(struct report *r, const char *profile_name)
 	g_strlcpy(run->profile_name, profile_name, sizeof(run->profile_name));
 	bench_hist_init(&run->delay);
 	bench_hist_init(&run->join);
+	bench_hist_init(&run->join_offer);
+	bench_hist_init(&run->join_conn);
 	r->runs[r->n_runs++] = run;
 	return run;
 }
@@ -54,6 +56,10 @@ void report_add_viewer(struct run_result *r, const struct bench_peer_stats *st,
 	bench_hist_merge(&r->delay, &st->delay);
 	if (st->join_us >= 0)
 		bench_hist_add(&r->join, st->join_us);
+	if (st->offer_us >= 0)
+		bench_hist_add(&r->join_offer, st->offer_us);
+	if (st->connected_us >= 0)
+		bench_hist_add(&r->join_conn, st->connected_us);
 	if (st->error[0] && !r->first_error[0])
 		g_strlcpy(r->first_error, st->error, sizeof(r->first_error));
 }
@@ -160,6 +166,9 @@ void report_print_table(const struct report *rep, FILE *f)
 		fprintf(f, "    join          p50 %.1f ms, p95 %.1f ms (join request to first media packet)\n",
 			(double)bench_hist_percentile(&r->join, 50) / 1000.0,
 			(double)bench_hist_percentile(&r->join, 95) / 1000.0);
+		fprintf(f, "    join phases   p50: subscribe offer %.1f ms, connected %.1f ms\n",
+			(double)bench_hist_percentile(&r->join_offer, 50) / 1000.0,
+			(double)bench_hist_percentile(&r->join_conn, 50) / 1000.0);
 		if (r->nacks_out || r->pub_nacks)
 			fprintf(f, "    repair        subscribers sent %llu NACKs, got %llu RTX; "
 				"publishers got %llu NACKs, sent %llu RTX\n",
@@ -214,10 +223,13 @@ static json_t *run_json(const struct report *rep, const struct run_result *r)
 				"p95", (json_int_t)bench_hist_percentile(&r->delay, 95),
 				"p99", (json_int_t)bench_hist_percentile(&r->delay, 99),
 				"max", (json_int_t)r->delay.max_us));
-	json_object_set_new(j, "join_ms", json_pack("{s:I, s:f, s:f}", "samples",
+	json_object_set_new(j, "join_ms", json_pack("{s:I, s:f, s:f, s:f, s:f}", "samples",
 				(json_int_t)r->join.count,
 				"p50", (double)bench_hist_percentile(&r->join, 50) / 1000.0,
-				"p95", (double)bench_hist_percentile(&r->join, 95) / 1000.0));
+				"p95", (double)bench_hist_percentile(&r->join, 95) / 1000.0,
+				"offer_p50", (double)bench_hist_percentile(&r->join_offer, 50) / 1000.0,
+				"connected_p50",
+				(double)bench_hist_percentile(&r->join_conn, 50) / 1000.0));
 	json_object_set_new(j, "publisher", json_pack("{s:I, s:I, s:I, s:I}", "rtp_sent",
 				(json_int_t)r->pub_rtp_out, "plis", (json_int_t)r->pub_plis,
 				"nacks", (json_int_t)r->pub_nacks, "rtx_sent",

@@ -32,6 +32,8 @@ struct run_result {
 	uint64_t nacks_out;           /* NACKs the subscribers sent */
 	struct bench_hist delay;      /* over every viewer */
 	struct bench_hist join;       /* POST to first media packet, per viewer */
+	struct bench_hist join_offer; /* ... to the first subscribe offer (API) */
+	struct bench_hist join_conn;  /* ... to ICE + DTLS connected */
 	char first_error[160];
 };
 
