@@ -104,8 +104,9 @@ test('fanout under 3% loss each way: NACKs and RTX repair the video', async () =
     assert.ok(r.viewers.nacks_sent > 0, what);       // subscribers saw gaps and asked
     assert.ok(r.viewers.rtx_received > 0, what);     // parleyd resent from its buffer
     assert.ok(r.publisher.nacks > 0 && r.publisher.rtx_sent > 0, what); // and asked upstream
-    // Unrepaired, ~6% of the packets would be missing (3% on each hop).
-    assert.ok(r.loss.percent < 2.5, what);
+    // Unrepaired, ~6% of the packets would be missing (3% on each hop); NACKs
+    // are sent up to 3 times, so very little may stay missing.
+    assert.ok(r.loss.percent < 1.5, what);
   } finally {
     await nft(['delete', 'table', 'inet', table]).catch(() => {});
   }

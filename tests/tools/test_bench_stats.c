@@ -41,9 +41,14 @@ static void test_seq_loss_duplicates_reordering(void **state)
 	assert_int_equal(bench_seq_lost(&seq), 4);
 	assert_int_equal(seq.duplicates, 2); /* the second 12 and the late 11 */
 	assert_int_equal(seq.reordered, 1);  /* 12 after 13 */
+	assert_false(bench_seq_has(&seq, 14));
+	assert_true(bench_seq_has(&seq, 13));
+	assert_false(bench_seq_has(&seq, 21)); /* not yet */
+	assert_false(bench_seq_has(&seq, 9));  /* before the first */
 	/* A late packet that fills a gap is no longer lost. */
 	bench_seq_add(&seq, 14);
 	assert_int_equal(bench_seq_lost(&seq), 3);
+	assert_true(bench_seq_has(&seq, 14));
 	/* Older than the first packet: ignored. */
 	bench_seq_add(&seq, 5);
 	assert_int_equal(bench_seq_lost(&seq), 3);

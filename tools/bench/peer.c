@@ -61,7 +61,16 @@ struct instream {
 	struct bench_sendlog *log;   /* borrowed: the publisher's, may be NULL */
 	uint32_t rtx_ssrc;           /* its retransmissions (a=ssrc-group:FID), 0: none */
 	struct bench_seq seq;
+	struct {                     /* video packets asked for and not there yet */
+		uint16_t seq;
+		uint8_t tries;
+		int64_t next_us;
+	} nack[64];
+	unsigned n_nack;
 };
+
+#define NACK_RETRY_US 20000  /* asked again after this (an RTT on loopback and then some) */
+#define NACK_TRIES 3
 
 struct bench_peer {
 	struct bench_peer_params p; /* strings below are owned copies */
@@ -133,26 +142,59 @@ static void rtx_received(struct bench_peer *p, const struct rtp_view *v)
 	}
 }
 
-/* Video packets missing before `seq` are asked for once, as a browser's
- * first NACK does (no retries: what a single NACK does not bring back
- * stays lost in the figures). */
-static void nack_gap(struct bench_peer *p, const struct instream *s, uint16_t seq)
+static void nack_send(struct bench_peer *p, const struct instream *s, const uint16_t *seqs,
+		      size_t n)
 {
 	_Alignas(8) uint8_t buf[256 + SRTP_TRAILER_MAX];
-	uint16_t gap = (uint16_t)(seq - s->seq.max_seq), seqs[64];
 	struct rtcp_writer w;
-	size_t n = 0;
 
-	if (gap < 2 || gap >= 0x8000)
-		return; /* in order, or older */
-	for (uint16_t x = (uint16_t)(s->seq.max_seq + 1); x != seq && n < G_N_ELEMENTS(seqs); x++)
-		seqs[n++] = x;
 	rtcp_writer_init(&w, buf, 256);
-	if (rtcp_write_rr(&w, p->out[BENCH_VIDEO].ssrc, NULL, 0) ||
+	if (!n || rtcp_write_rr(&w, p->out[BENCH_VIDEO].ssrc, NULL, 0) ||
 	    rtcp_write_nack(&w, p->out[BENCH_VIDEO].ssrc, s->ssrc, seqs, n))
 		return;
 	if (transport_send_rtcp(p->t, buf, w.len, sizeof(buf)) == 0)
 		p->st.nacks_out++;
+}
+
+/* Video packets missing before `seq` are asked for, as browsers do: at
+ * once, then again every NACK_RETRY_US while still missing, NACK_TRIES
+ * times in all (nack_retry). */
+static void nack_gap(struct bench_peer *p, struct instream *s, uint16_t seq, int64_t now)
+{
+	uint16_t gap = (uint16_t)(seq - s->seq.max_seq), seqs[64];
+	size_t n = 0;
+
+	if (gap < 2 || gap >= 0x8000)
+		return; /* in order, or older */
+	for (uint16_t x = (uint16_t)(s->seq.max_seq + 1); x != seq && n < G_N_ELEMENTS(seqs); x++) {
+		seqs[n++] = x;
+		if (s->n_nack < G_N_ELEMENTS(s->nack)) {
+			s->nack[s->n_nack].seq = x;
+			s->nack[s->n_nack].tries = 1;
+			s->nack[s->n_nack++].next_us = now + NACK_RETRY_US;
+		}
+	}
+	nack_send(p, s, seqs, n);
+}
+
+static void nack_retry(struct bench_peer *p, struct instream *s, int64_t now)
+{
+	uint16_t seqs[64];
+	size_t n = 0;
+
+	for (unsigned i = 0; i < s->n_nack;) {
+		if (bench_seq_has(&s->seq, s->nack[i].seq) || s->nack[i].tries >= NACK_TRIES) {
+			s->nack[i] = s->nack[--s->n_nack]; /* came, or given up */
+			continue;
+		}
+		if (s->nack[i].next_us <= now) {
+			seqs[n++] = s->nack[i].seq;
+			s->nack[i].tries++;
+			s->nack[i].next_us = now + NACK_RETRY_US;
+		}
+		i++;
+	}
+	nack_send(p, s, seqs, n);
 }
 
 /* When the packet being handled reached this machine (wall clock). */
@@ -185,8 +227,11 @@ static void on_rtp(void *arg, struct pktbuf *pkt)
 	}
 	if (p->st.join_us < 0)
 		p->st.join_us = now - p->join_start_us;
-	if (s->kind == BENCH_VIDEO && s->seq.started)
-		nack_gap(p, s, v.seq);
+	if (s->kind == BENCH_VIDEO && s->seq.started) {
+		nack_gap(p, s, v.seq, now);
+		if (s->n_nack)
+			nack_retry(p, s, now);
+	}
 	bench_seq_add(&s->seq, v.seq);
 	/* parleyd keeps a first source's sequence numbers: match on them. The
 	 * arrival is the kernel's receive stamp, so the time this process took

@@ -73,6 +73,18 @@ void bench_seq_add(struct bench_seq *s, uint16_t seq)
 	s->received++;
 }
 
+bool bench_seq_has(const struct bench_seq *s, uint16_t seq)
+{
+	uint64_t ext_max = s->cycles + s->max_seq, ext, i;
+	uint16_t dist = (uint16_t)(s->max_seq - seq);
+
+	if (!s->started || dist >= 0x8000 || dist > ext_max - s->base || dist >= BENCH_SEQ_WINDOW)
+		return false; /* newer than the highest, before the first, or forgotten */
+	ext = ext_max - dist;
+	i = ext % BENCH_SEQ_WINDOW;
+	return (s->seen[i / 64] >> (i % 64)) & 1;
+}
+
 uint64_t bench_seq_expected(const struct bench_seq *s)
 {
 	return s->started ? s->cycles + s->max_seq - s->base + 1 : 0;

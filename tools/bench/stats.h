@@ -33,6 +33,8 @@ void bench_seq_add(struct bench_seq *s, uint16_t seq);
 uint64_t bench_seq_expected(const struct bench_seq *s);
 /* expected - received, never negative. */
 uint64_t bench_seq_lost(const struct bench_seq *s);
+/* True when `seq` (within the window behind the highest) has been received. */
+bool bench_seq_has(const struct bench_seq *s, uint16_t seq);
 
 /* --- delay histogram ------------------------------------------------------ */
 
