@@ -643,6 +643,15 @@ void room_publish(struct room *r, const char *pid, const struct rooms_caller *ca
 	pmedia_publish(p->media, sdp, len, done, arg);
 }
 
+json_t *room_tracks_json(struct room *r, const char *pid)
+{
+	struct participant *p;
+
+	WORKER_ASSERT(r->w);
+	p = find_by(r, pid, NULL, NULL);
+	return p && p->media ? pmedia_tracks_json(p->media) : json_array();
+}
+
 void room_subscribe(struct room *r, const char *pid, const struct rooms_caller *caller,
 		    unsigned version, const char *sdp, size_t len, struct rooms_result *res)
 {

@@ -87,6 +87,9 @@ void room_events_open(struct room *r, const char *pid, const struct rooms_caller
 void room_publish(struct room *r, const char *pid, const struct rooms_caller *caller,
 		  const char *sdp, size_t len, void (*done)(int, const char *, char *, void *),
 		  void *arg);
+/* The participant's published tracks (track objects; an empty array when
+ * it has none or is gone). @thread the room's worker */
+json_t *room_tracks_json(struct room *r, const char *pid);
 void room_subscribe(struct room *r, const char *pid, const struct rooms_caller *caller,
 		    unsigned version, const char *sdp, size_t len, struct rooms_result *res);
 void room_pending_offer(struct room *r, const char *pid, const struct rooms_caller *caller,

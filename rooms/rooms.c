@@ -318,8 +318,10 @@ static void publish_done(int err, const char *msg, char *sdp, void *arg)
 
 	if (msg)
 		g_strlcpy(res.msg, msg, sizeof(res.msg));
+	/* the answer, and the tracks the publisher now has (their TR_ ids) */
 	if (!err)
-		res.json = json_pack("{s:s}", "sdp", sdp);
+		res.json = json_pack("{s:s, s:o}", "sdp", sdp, "tracks",
+				     room_tracks_json(j->room, j->pid));
 	g_free(sdp);
 	j->done(&res, j->arg);
 	job_free(j);

@@ -133,7 +133,8 @@ void rooms_participants(struct rooms *rs, const char *room, rooms_done_h *done, 
 void rooms_events_open(struct rooms *rs, const char *room, const char *pid,
 		       const struct rooms_caller *caller, rooms_done_h *done, void *arg);
 
-/* The participant's publish offer: res->json is {"sdp": answer}. Errors:
+/* The participant's publish offer: res->json is {"sdp": answer, "tracks":
+ * the participant's track objects after it (with their TR_ ids)}. Errors:
  * ENOENT, ESRCH, EACCES (not the caller's participant, or no canPublish),
  * EBADMSG (bad or unacceptable SDP), E2BIG (too many tracks), EBUSY
  * (another publish negotiation in progress), ENOTSUP (no media). @thread any */

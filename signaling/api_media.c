@@ -1,5 +1,6 @@
 /* api_media.c - media negotiation of a participant (docs/API.md, "Media"):
- *   POST  .../{pid}/publish     application/sdp offer -> answer
+ *   POST  .../{pid}/publish     application/sdp offer -> answer (or, with Accept:
+ *                               application/json, {"sdp", "tracks"})
  *   POST  .../{pid}/subscribe   application/sdp answer to ?version=N
  *   GET   .../{pid}/subscribe   the offer waiting for an answer (200) or 204
  *   POST  .../{pid}/subscribe/restart   ICE restart offer, 202 {"version"}
@@ -22,6 +23,7 @@ enum media_call {
 struct media_pending {
 	struct http_req *req; /* borrowed: answered exactly once */
 	enum media_call call;
+	bool json;            /* publish: the client asked for JSON (Accept) */
 };
 
 enum apierr api_media_err(int err)
@@ -53,6 +55,9 @@ static void on_media_done(struct rooms_result *res, void *arg)
 		    strstr(res->msg, "connection"))
 			e = APIERR_NOT_FOUND;
 		http_respond_error(mp->req, e, res->msg);
+	} else if (mp->call == CALL_PUBLISH && mp->json) {
+		http_respond_json(mp->req, 200, res->json); /* {"sdp", "tracks"} */
+		res->json = NULL;
 	} else if (mp->call == CALL_PUBLISH) {
 		const char *sdp = json_string_value(json_object_get(res->json, "sdp"));
 
@@ -72,6 +77,16 @@ static void on_media_done(struct rooms_result *res, void *arg)
 	}
 	json_decref(res->json);
 	g_free(mp);
+}
+
+/* Accept names application/json (and not application/sdp first). */
+static bool wants_json(const struct http_req *req)
+{
+	const char *acc = http_req_header(req, "Accept");
+	const char *j = acc ? strstr(acc, "application/json") : NULL;
+	const char *s = acc ? strstr(acc, "application/sdp") : NULL;
+
+	return j && (!s || j < s);
 }
 
 static void media_call(struct http_req *req, struct api *a, enum media_call call,
@@ -116,6 +131,7 @@ static void media_call(struct http_req *req, struct api *a, enum media_call call
 	mp = g_new0(struct media_pending, 1);
 	mp->req = req;
 	mp->call = call;
+	mp->json = call == CALL_PUBLISH && wants_json(req);
 	if (call == CALL_PUBLISH)
 		rooms_publish(a->rooms, room, pid, &caller, body, len, on_media_done, mp);
 	else if (call == CALL_OFFER)

@@ -16,6 +16,7 @@
 // - events: EventSource(events_url?access_token=...), reconnecting with Last-Event-ID
 // - mute: PATCH .../{pid}/tracks/{track} {"muted": bool}
 // - publish PC: the client offers, POST .../publish (application/sdp) -> answer
+//   (asked for as JSON: {sdp, tracks}, so the client knows its tracks' ids)
 // - subscribe PC: the server offers (event subscribe_offer {sdp, version}), the
 //   client answers with POST .../subscribe?version=N (application/sdp) -> 204
 // - trickle ICE: PATCH .../publish or .../subscribe with an
@@ -265,6 +266,7 @@ export class ParleyClient {
     this._pubNeeded = false;
     this._pubTrickle = null;
     this._subTrickle = null;
+    this._trackIds = null;      // our mid -> server track id, from the last publish answer
     this.iceRestarts = { publish: 0, subscribe: 0 };
     this._restartTimers = { publish: null, subscribe: null };
     for (const [type, fn] of Object.entries(on)) this.on(type, fn);
@@ -939,9 +941,15 @@ export class ParleyClient {
         const res = await this._api('POST', `${this._participantPath()}/publish`, {
           body: pc.localDescription.sdp,
           contentType: 'application/sdp',
-          accept: 'application/sdp',
+          accept: 'application/json, application/sdp;q=0.5',
         });
-        answer = await res.text();
+        if ((res.headers.get('content-type') || '').startsWith('application/json')) {
+          const j = await res.json(); // {sdp, tracks}: the server's ids of our tracks
+          answer = j.sdp;
+          this._trackIds = new Map((j.tracks || []).map((t) => [t.mid, t.id]));
+        } else {
+          answer = await res.text();
+        }
         if (!answer) throw new ParleyError('publish: empty answer', { code: 'bad_answer', status: res.status });
       } catch (e) {
         if (pc.signalingState === 'have-local-offer') {
@@ -1025,6 +1033,8 @@ export class ParleyClient {
   async serverTrackId(track) {
     const l = this.localTracks.find((x) => x.track === track);
     if (!l) throw new ParleyError('track is not published', { code: 'invalid_argument' });
+    const known = this._trackIds && this._trackIds.get(l.transceiver.mid);
+    if (known) return known; // from the publish answer
     const res = await this._api('GET', `/v1/rooms/${encodeURIComponent(this.room)}/participants`);
     const me = ((await res.json()).participants || []).find((p) => p.id === this.participantId);
     const t = me && (me.tracks || []).find((x) => x.mid === l.transceiver.mid);

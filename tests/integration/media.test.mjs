@@ -81,6 +81,25 @@ describe('media negotiation', () => {
     await watcher.events.close();
   });
 
+  test('a publish asked for as JSON also names the new tracks', async () => {
+    const offer = await readFile(pathJoin(sdpDir, 'firefox_offer_av_dc.sdp'), 'utf8');
+    const p = await join(srv.url, 'm4', 'fiona');
+    const r = await api(srv.url, 'POST', `/v1/rooms/m4/participants/${p.pid}/publish`,
+      { token: p.token, rawBody: offer, headers: { ...sdpHeaders, Accept: 'application/json' } });
+    assert.equal(r.status, 200, r.text);
+    assert.match(r.headers.get('content-type'), /^application\/json/);
+    assert.match(r.json.sdp, /^v=0\r\n/);
+    assert.deepEqual(r.json.tracks.map((t) => t.kind).sort(), ['audio', 'video']);
+    for (const t of r.json.tracks) {
+      assert.match(t.id, /^TR_/);
+      assert.match(offer, new RegExp(`a=mid:${t.mid}\r\n`));
+    }
+    // The same ids as the participant list gives.
+    const list = await api(srv.url, 'GET', '/v1/rooms/m4/participants', { token: p.token });
+    const me = list.json.participants.find((x) => x.id === p.pid);
+    assert.deepEqual(me.tracks.map((t) => t.id).sort(), r.json.tracks.map((t) => t.id).sort());
+  });
+
   test('errors of the media endpoints', async () => {
     const a = await join(srv.url, 'm2', 'alice');
     const b = await join(srv.url, 'm2', 'bob');
