@@ -35,6 +35,7 @@ struct ice_agent {
 	 * message, and GObject checks cost about 1.5 us per packet). NULL for
 	 * a relayed or TCP pair, which keeps libnice's path. */
 	GSocket *direct;       /* ref */
+	int direct_fd;         /* its descriptor (no GObject call per packet) */
 	bool rx_stamps;
 	struct sockaddr_storage direct_to;
 	socklen_t direct_len;
@@ -176,6 +177,7 @@ static void selected_socket(struct ice_agent *a, guint comp, const NiceCandidate
 	a->direct_len = a->direct_to.ss_family == AF_INET6 ? sizeof(struct sockaddr_in6) :
 							      sizeof(struct sockaddr_in);
 	a->direct = sock;
+	a->direct_fd = g_socket_get_fd(sock);
 	if (a->rx_stamps) { /* the kernel stamps from the first query on */
 		struct timespec ts;
 
@@ -393,7 +395,7 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 	if (a->state != ICE_STATE_CONNECTED && a->state != ICE_STATE_DISCONNECTED)
 		return ENOTCONN;
 	if (a->direct) {
-		ssize_t sent = sendto(g_socket_get_fd(a->direct), buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+		ssize_t sent = sendto(a->direct_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
 				      (const struct sockaddr *)&a->direct_to, a->direct_len);
 
 		if (sent == (ssize_t)len)
@@ -435,7 +437,7 @@ int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us)
 	struct timespec ts;
 
 	if (!a->direct || !a->rx_stamps ||
-	    ioctl(g_socket_get_fd(a->direct), SIOCGSTAMPNS, &ts) != 0)
+	    ioctl(a->direct_fd, SIOCGSTAMPNS, &ts) != 0)
 		return ENOENT;
 	*unix_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	return 0;

@@ -424,6 +424,18 @@ struct sdp_offer_params {
 	bool extmap_allow_mixed;
 };
 
+/* The codecs parley speaks, as offered (with the usual payload types,
+ * which are only ever ours: a peer's are read from its SDP) and as accepted
+ * (Opus stereo; VP8 with NACK, PLI, FIR and RTX). Shared by the SFU and
+ * parley-bench. */
+#define SDP_PT_OPUS 111
+#define SDP_PT_VP8 96
+#define SDP_PT_VP8_RTX 97
+extern const struct sdp_offer_codec sdp_offer_opus;
+extern const struct sdp_offer_codec sdp_offer_vp8;
+extern const struct sdp_codec_cap sdp_cap_opus;
+extern const struct sdp_codec_cap sdp_cap_vp8;
+
 /* Builds a server offer (setup actpass, rtcp-mux, full ICE with trickle) as
  * a new model for sdp_write and sdp_free. Returns 0, or EINVAL when a param
  * is missing or invalid (no mid, duplicate mid or payload type, a name that

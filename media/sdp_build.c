@@ -508,6 +508,23 @@ static int offer_media(struct sdp *s, const struct sdp_offer_params *p,
 	return 0;
 }
 
+const struct sdp_offer_codec sdp_offer_opus = {
+	.pt = SDP_PT_OPUS, .name = "opus", .clock_rate = 48000, .channels = 2,
+	.fmtp = "minptime=10;useinbandfec=1",
+};
+
+const struct sdp_offer_codec sdp_offer_vp8 = {
+	.pt = SDP_PT_VP8, .name = "VP8", .clock_rate = 90000,
+	.fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR, .rtx_pt = SDP_PT_VP8_RTX,
+};
+
+const struct sdp_codec_cap sdp_cap_opus = { .name = "opus", .clock_rate = 48000, .channels = 2 };
+
+const struct sdp_codec_cap sdp_cap_vp8 = {
+	.name = "VP8", .clock_rate = 90000,
+	.fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR, .rtx = true,
+};
+
 int sdp_offer_build(struct sdp **out, const struct sdp_offer_params *p)
 {
 	struct sdp *s;

@@ -372,6 +372,28 @@ static int dtls_create(struct transport *t, const char *fp_alg, const uint8_t *f
 	return 0;
 }
 
+/* New credentials of the peer: the first ones, the answer to our restart,
+ * or a restart by the peer (then ours restarts too). */
+static int remote_ice_take(struct transport *t, const char *ufrag, const char *pwd)
+{
+	int err = 0;
+
+	if (t->remote_ufrag && t->local_restart) {
+		log_info("[%s] the peer follows our ICE restart", t->name);
+		t->local_restart = false;
+	} else if (t->remote_ufrag) {
+		log_info("[%s] ICE restart by the peer", t->name);
+		err = transport_restart_ice(t);
+	}
+	if (!err)
+		err = ice_agent_set_remote_credentials(t->ice, ufrag, pwd);
+	if (err)
+		return err;
+	g_free(t->remote_ufrag);
+	t->remote_ufrag = g_strdup(ufrag);
+	return 0;
+}
+
 int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd,
 			 const char *fp_alg, const uint8_t *fp, size_t fp_len,
 			 enum dtls_role role)
@@ -379,20 +401,9 @@ int transport_set_remote(struct transport *t, const char *ufrag, const char *pwd
 	int err;
 
 	if (!t->remote_ufrag || strcmp(t->remote_ufrag, ufrag) != 0) {
-		if (t->remote_ufrag && t->local_restart) {
-			log_info("[%s] the peer follows our ICE restart", t->name);
-			t->local_restart = false;
-		} else if (t->remote_ufrag) {
-			log_info("[%s] ICE restart by the peer", t->name);
-			err = transport_restart_ice(t);
-			if (err)
-				return err;
-		}
-		err = ice_agent_set_remote_credentials(t->ice, ufrag, pwd);
+		err = remote_ice_take(t, ufrag, pwd);
 		if (err)
 			return err;
-		g_free(t->remote_ufrag);
-		t->remote_ufrag = g_strdup(ufrag);
 	}
 	if (t->dtls)
 		return role == t->role ? 0 : EPROTO;
@@ -414,19 +425,9 @@ int transport_set_remote_ice(struct transport *t, const char *ufrag, const char 
 		return ENOTCONN;
 	if (strcmp(t->remote_ufrag, ufrag) == 0)
 		return 0;
-	if (t->local_restart) {
-		t->local_restart = false;
-		err = 0;
-	} else {
-		log_info("[%s] ICE restart by the peer (PATCH)", t->name);
-		err = transport_restart_ice(t);
-	}
-	if (!err)
-		err = ice_agent_set_remote_credentials(t->ice, ufrag, pwd);
+	err = remote_ice_take(t, ufrag, pwd);
 	if (err)
 		return err;
-	g_free(t->remote_ufrag);
-	t->remote_ufrag = g_strdup(ufrag);
 	*restarted = true;
 	return 0;
 }

@@ -155,7 +155,7 @@ int consumer_alloc(struct consumer **out, struct pmedia *owner, struct producer 
 	g_strlcpy(c->mid, mid, sizeof(c->mid));
 	c->kind = prod->kind;
 	c->clock_rate = prod->clock_rate;
-	c->pt = prod->kind == SDP_KIND_AUDIO ? 111 : 96;
+	c->pt = prod->kind == SDP_KIND_AUDIO ? SDP_PT_OPUS : SDP_PT_VP8; /* our offers' */
 	c->need_keyframe = prod->kind == SDP_KIND_VIDEO;
 	do {
 		util_random_bytes(&c->ssrc, sizeof(c->ssrc));

@@ -391,15 +391,6 @@ static int transport_make(struct pmedia *pm, bool sub, struct transport **out)
 
 static const char *const ext_uris[] = { SDP_EXT_MID, NULL };
 
-static const struct sdp_codec_cap audio_codecs[] = {
-	{ .name = "opus", .clock_rate = 48000, .channels = 2 },
-};
-
-static const struct sdp_codec_cap video_codecs[] = {
-	{ .name = "VP8", .clock_rate = 90000,
-	  .fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR, .rtx = true },
-};
-
 static void publish_reply(struct pmedia *pm, int err, const char *msg, char *sdp)
 {
 	pmedia_done_h *done = pm->pending_done;
@@ -501,8 +492,8 @@ static GPtrArray *publish_apply(struct pmedia *pm, const struct sdp *offer,
 static void publish_finish(struct pmedia *pm)
 {
 	struct sdp_answer_params ap = {
-		.audio = { audio_codecs, G_N_ELEMENTS(audio_codecs), 1, ext_uris, SDP_DIR_RECVONLY },
-		.video = { video_codecs, G_N_ELEMENTS(video_codecs), 1, ext_uris, SDP_DIR_RECVONLY },
+		.audio = { &sdp_cap_opus, 1, 1, ext_uris, SDP_DIR_RECVONLY },
+		.video = { &sdp_cap_vp8, 1, 1, ext_uris, SDP_DIR_RECVONLY },
 		.bundle_only = true,
 	};
 	GPtrArray *hold = g_ptr_array_new(), *added, *gone = g_ptr_array_new();
@@ -666,7 +657,7 @@ static void view_apply(struct pmedia *pm, const struct sdp *ans, struct producer
 static void view_finish(struct pmedia *pm)
 {
 	struct sdp_answer_params ap = {
-		.audio = { audio_codecs, G_N_ELEMENTS(audio_codecs), 1, ext_uris, SDP_DIR_SENDONLY },
+		.audio = { &sdp_cap_opus, 1, 1, ext_uris, SDP_DIR_SENDONLY },
 		.video = { view_video_codecs, 1, 1, ext_uris, SDP_DIR_SENDONLY },
 		.bundle_only = true,
 	};
@@ -711,14 +702,6 @@ void pmedia_view(struct pmedia *pm, const char *text, size_t len, pmedia_done_h 
 
 /* --- subscribe negotiation ---------------------------------------------- */
 
-static const struct sdp_offer_codec opus_offer = {
-	.pt = 111, .name = "opus", .clock_rate = 48000, .channels = 2,
-	.fmtp = "minptime=10;useinbandfec=1",
-};
-static const struct sdp_offer_codec vp8_offer = {
-	.pt = 96, .name = "VP8", .clock_rate = 90000,
-	.fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR, .rtx_pt = 97,
-};
 
 static void offer_section(const struct consumer *c, struct sdp_offer_media *m)
 {
@@ -727,7 +710,7 @@ static void offer_section(const struct consumer *c, struct sdp_offer_media *m)
 	m->mid = c->mid;
 	m->stopped = c->stopped || !c->prod;
 	m->dir = m->stopped ? SDP_DIR_INACTIVE : SDP_DIR_SENDONLY;
-	m->codecs = c->kind == SDP_KIND_AUDIO ? &opus_offer : &vp8_offer;
+	m->codecs = c->kind == SDP_KIND_AUDIO ? &sdp_offer_opus : &sdp_offer_vp8;
 	m->n_codecs = 1;
 	m->rtcp_rsize = true;
 	if (m->stopped)

@@ -10,14 +10,12 @@
  * docs/PERFORMANCE.md says how to run it and what the figures were. */
 #define LOG_MOD "bench"
 #include "media/base/log.h"
-#include "media/base/util.h"
 #include "media/base/worker.h"
 #include "media/dtls.h"
 #include "media/srtp.h"
-#include "signaling/jwt.h"
+#include "tools/bench/bench.h"
 #include "tools/bench/http.h"
 #include "tools/bench/peer.h"
-#include "tools/bench/bench.h"
 #include "tools/bench/report.h"
 
 #include <errno.h>

@@ -16,9 +16,9 @@
 #include <glib.h>
 #include <string.h>
 
-#define PT_OPUS 111
-#define PT_VP8 96
-#define PT_RTX 97
+#define PT_OPUS SDP_PT_OPUS /* ours and parleyd's offers use these */
+#define PT_VP8 SDP_PT_VP8
+#define PT_RTX SDP_PT_VP8_RTX
 #define TICK_MS 2       /* the publisher's send timer */
 #define MAX_BURST 4     /* frames started at once when the timer was late */
 #define PACE_FACTOR 2.5
@@ -469,21 +469,13 @@ struct job {
 	struct bench_peer_stats *stats; /* job_stats: filled */
 };
 
-static const struct sdp_offer_codec opus_codec = {
-	.pt = PT_OPUS, .name = "opus", .clock_rate = 48000, .channels = 2,
-	.fmtp = "minptime=10;useinbandfec=1",
-};
-static const struct sdp_offer_codec vp8_codec = {
-	.pt = PT_VP8, .name = "VP8", .clock_rate = 90000,
-	.fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR, .rtx_pt = PT_RTX,
-};
 
 static void offer_section(struct bench_peer *p, int kind, struct sdp_offer_media *m)
 {
 	memset(m, 0, sizeof(*m));
 	m->kind = kind == BENCH_VIDEO ? SDP_KIND_VIDEO : SDP_KIND_AUDIO;
 	m->mid = kind == BENCH_VIDEO ? "1" : "0";
-	m->codecs = kind == BENCH_VIDEO ? &vp8_codec : &opus_codec;
+	m->codecs = kind == BENCH_VIDEO ? &sdp_offer_vp8 : &sdp_offer_opus;
 	m->n_codecs = 1;
 	m->rtcp_rsize = true;
 	m->dir = publishing(p) ? SDP_DIR_SENDONLY : SDP_DIR_RECVONLY;
@@ -579,14 +571,6 @@ static void job_answer(void *arg)
 	sdp_free(ans);
 }
 
-static const struct sdp_codec_cap sub_audio[] = {
-	{ .name = "opus", .clock_rate = 48000, .channels = 2 },
-};
-static const struct sdp_codec_cap sub_video[] = {
-	{ .name = "VP8", .clock_rate = 90000,
-	  .fb = SDP_FB_NACK | SDP_FB_NACK_PLI | SDP_FB_CCM_FIR, .rtx = true },
-};
-
 /* The streams a subscribe offer announces: a=ssrc and whose (a=msid). */
 static void streams_from_offer(struct bench_peer *p, const struct sdp *offer)
 {
@@ -610,8 +594,8 @@ static void streams_from_offer(struct bench_peer *p, const struct sdp *offer)
 static int answer_write(struct bench_peer *p, const struct sdp *offer, char **text)
 {
 	struct sdp_answer_params ap = {
-		.audio = { .codecs = sub_audio, .n_codecs = 1, .dir = SDP_DIR_RECVONLY },
-		.video = { .codecs = sub_video, .n_codecs = 1, .dir = SDP_DIR_RECVONLY },
+		.audio = { .codecs = &sdp_cap_opus, .n_codecs = 1, .dir = SDP_DIR_RECVONLY },
+		.video = { .codecs = &sdp_cap_vp8, .n_codecs = 1, .dir = SDP_DIR_RECVONLY },
 		.bundle_only = true,
 	};
 	GPtrArray *hold = g_ptr_array_new();
