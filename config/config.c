@@ -82,6 +82,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("media", "public_ip", CFG_ADDR_OPT, public_ip, "", "address announced in ICE host candidates (NAT 1:1), empty = none"),
 	K_UINT("media", "max_tracks", max_tracks, "8", 1, 64, "tracks one participant may publish"),
 	K_UINT("media", "connect_timeout", connect_timeout, "20", 5, 120, "seconds for ICE and DTLS to connect"),
+	K_UINT("media", "parallel_fanout", parallel_fanout, "16", 0, 100000, "subscribers from which a room's fanout is sent by every worker, 0 = never"),
 	K("dtls", "cert_file", CFG_STR, cert_file, "", "PEM certificate for DTLS, empty = generate one at start"),
 	K("dtls", "key_file", CFG_STR, key_file, "", "PEM private key of cert_file"),
 };

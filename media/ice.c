@@ -2,6 +2,7 @@
 #define LOG_MOD "ice"
 #include "media/ice.h"
 #include "media/base/log.h"
+#include "media/lanes.h"
 
 #include <agent.h>
 #include <errno.h>
@@ -37,13 +38,16 @@ struct ice_agent {
 	GSocket *direct;       /* ref */
 	int direct_fd;         /* its descriptor (no GObject call per packet) */
 	bool rx_stamps;
+	struct lane *lane;     /* borrowed, NULL: sendto here */
 	struct sockaddr_storage direct_to;
 	socklen_t direct_len;
 };
 
 static void direct_clear(struct ice_agent *a)
 {
-	if (a->direct)
+	if (a->direct && a->lane)
+		lane_release(a->lane, a->direct); /* after the datagrams queued on it */
+	else if (a->direct)
 		g_object_unref(a->direct);
 	a->direct = NULL;
 }
@@ -248,6 +252,7 @@ int ice_agent_alloc(struct ice_agent **out, const struct ice_params *p,
 	a->arg = arg;
 	a->public_ip = p->public_ip && *p->public_ip ? g_strdup(p->public_ip) : NULL;
 	a->rx_stamps = p->rx_stamps;
+	a->lane = p->lane;
 	a->local_cands = g_ptr_array_new_with_free_func(g_free);
 	/* No NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 declares the
 	 * pair failed after a few lost consent checks (seen at 5% loss within
@@ -394,6 +399,9 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 
 	if (a->state != ICE_STATE_CONNECTED && a->state != ICE_STATE_DISCONNECTED)
 		return ENOTCONN;
+	if (a->direct && a->lane)
+		return lane_send(a->lane, a->direct_fd, (const struct sockaddr *)&a->direct_to,
+				 a->direct_len, buf, len) ? EAGAIN : 0;
 	if (a->direct) {
 		ssize_t sent = sendto(a->direct_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
 				      (const struct sockaddr *)&a->direct_to, a->direct_len);

@@ -25,6 +25,8 @@ enum ice_state {
 	ICE_STATE_FAILED,       /* no pair works, or consent expired */
 };
 
+struct lane;
+
 struct ice_params {
 	GMainContext *ctx;            /* borrowed: the owner's context */
 	bool controlling;             /* the offerer controls (RFC 8445 §6.1.1) */
@@ -35,6 +37,8 @@ struct ice_params {
 	const char *stun_host;        /* a STUN server for srflx candidates; NULL = none */
 	unsigned stun_port;
 	bool rx_stamps;               /* kernel receive stamps (ice_agent_rx_time) */
+	struct lane *lane;            /* borrowed, NULL: send on ctx's thread; else
+					 direct UDP sends go out on the lane's worker */
 };
 
 struct ice_handlers {
@@ -77,8 +81,9 @@ int ice_agent_add_remote_candidate(struct ice_agent *a, const char *cand);
 /* The peer has sent all its candidates. @thread ctx */
 void ice_agent_remote_gathering_done(struct ice_agent *a);
 
-/* Sends one datagram on the selected pair. Returns 0, ENOTCONN (no pair
- * yet) or EAGAIN (socket full; the datagram is dropped). @thread ctx */
+/* Sends one datagram on the selected pair (through the lane, if any, when
+ * the pair is plain UDP). Returns 0, ENOTCONN (no pair yet) or EAGAIN
+ * (socket or lane full; the datagram is dropped). @thread ctx */
 int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len);
 
 /* ICE restart: new local credentials, checks start again once the peer's

@@ -286,6 +286,7 @@ int transport_alloc(struct transport **out, const struct transport_params *p,
 		.port_max = p->port_max,
 		.public_ip = p->public_ip,
 		.rx_stamps = p->rx_stamps,
+		.lane = p->lane,
 	};
 	int err;
 

@@ -23,6 +23,8 @@
 struct transport;
 struct pktbuf;
 
+struct lane;
+
 struct transport_params {
 	GMainContext *ctx;              /* borrowed */
 	bool ice_controlling;           /* the offerer controls */
@@ -33,6 +35,8 @@ struct transport_params {
 	unsigned connect_timeout_s;     /* ICE + DTLS must be done by then */
 	unsigned srtp_profiles;         /* DTLS_SRTP_* bits to offer or accept; 0: all */
 	bool rx_stamps;                 /* kernel receive stamps (transport_rx_time) */
+	struct lane *lane;              /* borrowed: outgoing datagrams are sent by
+					   another worker (media/lanes.h); NULL: here */
 	const char *name;               /* for logs: "room/pid/pub" */
 };
 

@@ -209,12 +209,48 @@ static GPtrArray *sfu_sources(void *arg, struct pmedia *pm)
 	return out;
 }
 
+/* The worker that sends a new subscriber's media: the room's own while the
+ * room is small (no hand-over between threads); from sfu->parallel_fanout
+ * subscribers on, the worker sending for the fewest of them, so that the
+ * fanout of a large room runs on every worker at once (media/lanes.h). */
+static struct worker *sfu_send_worker(void *arg, struct pmedia *pm)
+{
+	struct room *r = arg;
+	const struct sfu_cfg *c = r->sfu;
+	unsigned n = c->lanes && c->workers ? workers_count(c->workers) : 1;
+	unsigned *count, total = 1, best;
+
+	if (n < 2 || !c->parallel_fanout)
+		return r->w;
+	count = g_new0(unsigned, n);
+	for (guint i = 0; i < r->participants->len; i++) {
+		struct participant *q = g_ptr_array_index(r->participants, i);
+		struct worker *w = q->media && q->media != pm ? pmedia_send_worker(q->media) : NULL;
+
+		if (w) {
+			count[worker_index(w)]++;
+			total++;
+		}
+	}
+	/* The room's worker also rewrites and protects every subscriber's
+	 * packets (about a third of a forward's cost; the sendto() is the
+	 * rest): it counts for that much more. */
+	best = worker_index(r->w);
+	count[best] += total / 3;
+	for (unsigned i = 0; i < n && total >= c->parallel_fanout; i++)
+		if (count[i] < count[best])
+			best = i;
+	g_free(count);
+	return workers_get(c->workers, best);
+}
+
 static const struct sfu_room_ops sfu_ops = {
 	.event = sfu_event,
 	.track_added = sfu_track_added,
 	.track_removed = sfu_track_removed,
 	.failed = sfu_failed,
 	.sources = sfu_sources,
+	.send_worker = sfu_send_worker,
 };
 
 /* Tells every participant but the owner that a track is gone and stops

@@ -28,6 +28,8 @@
 #include "rooms/rewrite.h"
 
 struct dtls_cert;
+struct lanes;
+struct workers;
 struct pktbuf;
 struct retx;
 struct transport;
@@ -43,6 +45,12 @@ struct sfu_cfg {
 	const char *public_ip;           /* NULL none */
 	unsigned connect_timeout_s;
 	unsigned max_tracks;
+	/* Parallel fanout: once a room sends to this many subscribers, new ones
+	 * send on the worker with the fewest of the room's (media/lanes.h);
+	 * 0 = never. Needs lanes and more than one worker. */
+	struct lanes *lanes;             /* borrowed, NULL: none */
+	struct workers *workers;         /* borrowed, with lanes */
+	unsigned parallel_fanout;
 };
 
 /* What a pmedia asks of its room (callbacks into room.c). */
@@ -58,6 +66,9 @@ struct sfu_room_ops {
 	/* The producers a WHEP viewer may watch (a new array of borrowed
 	 * producers of the other participants, or of the one it asked for). */
 	GPtrArray *(*sources)(void *room_arg, struct pmedia *pm);
+	/* The worker that sends `pm`'s media (its subscribe or WHEP viewer
+	 * connection), asked once when that connection is made. */
+	struct worker *(*send_worker)(void *room_arg, struct pmedia *pm);
 };
 
 struct producer {
@@ -211,6 +222,9 @@ GPtrArray *pmedia_producers(struct pmedia *pm);
 void pmedia_send_rtcp(struct pmedia *pm, bool sub, uint8_t *buf, size_t len, size_t cap);
 /* Sends an RTP packet on the subscribe transport. */
 int pmedia_send_rtp(struct pmedia *pm, uint8_t *buf, size_t len, size_t cap);
+/* The worker that sends this participant's media; NULL before its
+ * subscribe (or WHEP viewer) connection exists. */
+struct worker *pmedia_send_worker(const struct pmedia *pm);
 /* The subscribe transport is connected (media can go out). */
 bool pmedia_sub_ready(const struct pmedia *pm);
 /* A publisher-side SSRC for RTCP we originate. */

@@ -9,6 +9,7 @@
 #include "media/transport_sdp.h"
 #include "media/base/worker.h"
 #include "media/dtls.h"
+#include "media/lanes.h"
 #include "media/pktbuf.h"
 #include "media/rtp.h"
 #include "media/srtp.h"
@@ -32,6 +33,7 @@ struct pmedia {
 	uint32_t rtcp_ssrc;
 	struct transport *pub;            /* owned */
 	struct transport *sub;            /* owned */
+	struct worker *send_w;            /* borrowed: sends the out transport's datagrams */
 	GPtrArray *producers;             /* owned struct producer* */
 	GPtrArray *consumers;             /* owned struct consumer*, in mid order */
 	unsigned next_mid;
@@ -86,6 +88,11 @@ bool pmedia_sub_ready(const struct pmedia *pm)
 static struct transport *out_transport(const struct pmedia *pm)
 {
 	return pm->viewer ? pm->pub : pm->sub;
+}
+
+struct worker *pmedia_send_worker(const struct pmedia *pm)
+{
+	return out_transport(pm) ? pm->send_w : NULL;
 }
 
 int pmedia_send_rtp(struct pmedia *pm, uint8_t *buf, size_t len, size_t cap)
@@ -378,6 +385,11 @@ static int transport_make(struct pmedia *pm, bool sub, struct transport **out)
 	};
 	int err;
 
+	if (sub || pm->viewer) { /* the connection media goes out on */
+		pm->send_w = pm->ops->send_worker ? pm->ops->send_worker(pm->room_arg, pm) : pm->w;
+		if (pm->cfg->lanes && pm->send_w != pm->w)
+			tp.lane = lanes_get(pm->cfg->lanes, pm->w, pm->send_w);
+	}
 	g_snprintf(name, sizeof(name), "%s/%s", pm->name, sub ? "sub" : "pub");
 	err = transport_alloc(out, &tp, sub ? &sub_h : &pub_h, pm);
 	if (!err)

@@ -168,6 +168,12 @@ static void metrics(struct http_req *req, void *arg)
 		metric(m, "parley_ice_failures_total",
 		       "ICE check lists that failed on a connected transport (path lost).",
 		       mc.ice_failures);
+		metric(m, "parley_lane_sent_total",
+		       "Datagrams a media worker sent for another one (parallel fanout).",
+		       mc.lane_sent);
+		metric(m, "parley_lane_dropped_total",
+		       "Datagrams dropped because a worker's send lane was full.",
+		       mc.lane_dropped);
 		http_respond_text(req, 200, "text/plain; version=0.0.4", m->str, m->len);
 		g_string_free(m, TRUE);
 	}

@@ -11,6 +11,7 @@
 #include "media/srtp.h"
 #include "rooms/rooms.h"
 #include "rooms/sfu.h"
+#include "media/lanes.h"
 #include "rooms/store.h"
 #include "signaling/api.h"
 #include "signaling/http.h"
@@ -34,6 +35,7 @@ struct app {
 	struct api api;
 	struct dtls_cert *cert;
 	struct sfu_cfg sfu;
+	struct lanes *lanes;
 	GMainLoop *loop;
 };
 
@@ -123,6 +125,7 @@ static int media_init(struct app *app)
 		.public_ip = cfg->public_ip[0] ? cfg->public_ip : NULL,
 		.connect_timeout_s = cfg->connect_timeout,
 		.max_tracks = cfg->max_tracks,
+		.parallel_fanout = cfg->parallel_fanout,
 	};
 	return 0;
 }
@@ -155,6 +158,12 @@ static int start(struct app *app)
 		log_err("cannot start the media workers");
 		return 1;
 	}
+	if (lanes_alloc(&app->lanes, app->workers, 0)) {
+		log_err("cannot make the media workers' send lanes");
+		return 1;
+	}
+	app->sfu.lanes = app->lanes;
+	app->sfu.workers = app->workers;
 	if (rooms_alloc(&app->rooms, &ro, app->workers, app->store)) {
 		log_err("cannot load the rooms from the store");
 		return 1;
@@ -202,6 +211,7 @@ static void stop(struct app *app)
 	rooms_free(app->rooms);
 	sse_hub_free(app->hub);
 	workers_free(app->workers);
+	lanes_free(app->lanes); /* after the workers: they drain them */
 	store_close(app->store);
 	dtls_cert_unref(app->cert);
 	if (app->loop)

@@ -6,7 +6,7 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFile } from 'node:child_process';
 import { resolve } from 'node:path';
-import { startServer, keyArgs, API_KEY, API_SECRET, SOURCE_DIR } from './lib.mjs';
+import { startServer, keyArgs, api, API_KEY, API_SECRET, SOURCE_DIR } from './lib.mjs';
 
 const BENCH = process.env.PARLEY_TEST_BENCH || resolve(SOURCE_DIR, 'build', 'parley-bench');
 let srv;
@@ -21,8 +21,8 @@ after(async () => {
   if (srv) assert.equal(await srv.stop(), 0, srv.log());
 });
 
-function bench(args) {
-  const argv = ['--url', srv.url, '--server-pid', String(srv.pid), '--api-key', API_KEY,
+function bench(args, server = srv) {
+  const argv = ['--url', server.url, '--server-pid', String(server.pid), '--api-key', API_KEY,
     '--api-secret', API_SECRET, '--video', '320x180@15:300', '--json', '-q', ...args];
   return new Promise((res, rej) => {
     execFile(BENCH, argv, { timeout: 120000, maxBuffer: 1 << 22 }, (err, stdout, stderr) => {
@@ -86,29 +86,69 @@ test('join through WHEP', async () => {
 const nft = (args) => new Promise((res, rej) => execFile('nft', args, (err, out, stderr) =>
   (err ? rej(new Error(`nft ${args.join(' ')}: ${stderr}`)) : res(out))));
 
-test('fanout under 3% loss each way: NACKs and RTX repair the video', async () => {
+// Checks a lossy fanout run: gaps were seen, NACKed and repaired.
+function checkRepaired(report, viewers) {
+  const r = report.runs[0];
+  const what = JSON.stringify(r);
+  assert.equal(r.viewers.receiving, viewers, what);
+  assert.ok(r.viewers.nacks_sent > 0, what);       // subscribers saw gaps and asked
+  assert.ok(r.viewers.rtx_received > 0, what);     // parleyd resent from its buffer
+  assert.ok(r.publisher.nacks > 0 && r.publisher.rtx_sent > 0, what); // and asked upstream
+  // Unrepaired, ~6% of the packets would be missing (3% on each hop); NACKs
+  // are sent up to 3 times, so very little may stay missing.
+  assert.ok(r.loss.percent < 1.5, what);
+}
+
+async function withLoss(percent, fn) {
   assert.equal(process.env.PARLEY_TEST_NETNS, '1', 'runs inside tests/netns-run');
-  const table = `bench_loss_${process.pid}`;
+  const table = `bench_loss_${process.pid}_${Date.now()}`;
   await nft(['add', 'table', 'inet', table]);
   try {
     await nft(['add', 'chain', 'inet', table, 'c', '{ type filter hook input priority 0; }']);
     for (const dir of ['dport', 'sport']) {
       await nft(['add', 'rule', 'inet', table, 'c', 'udp', dir, '20000-29999', 'numgen', 'random',
-        'mod', '100', '<', '3', 'drop']);
+        'mod', '100', '<', String(percent), 'drop']);
     }
-    const { report } = await bench(['-n', '3', '-d', '5', '-w', '1', '--srtp', 'cm', '--no-audio',
-      '--video', '640x360@30:800', 'fanout']);
-    const r = report.runs[0];
-    const what = JSON.stringify(r);
-    assert.equal(r.viewers.receiving, 3, what);
-    assert.ok(r.viewers.nacks_sent > 0, what);       // subscribers saw gaps and asked
-    assert.ok(r.viewers.rtx_received > 0, what);     // parleyd resent from its buffer
-    assert.ok(r.publisher.nacks > 0 && r.publisher.rtx_sent > 0, what); // and asked upstream
-    // Unrepaired, ~6% of the packets would be missing (3% on each hop); NACKs
-    // are sent up to 3 times, so very little may stay missing.
-    assert.ok(r.loss.percent < 1.5, what);
+    return await fn();
   } finally {
     await nft(['delete', 'table', 'inet', table]).catch(() => {});
+  }
+}
+
+test('fanout under 3% loss each way: NACKs and RTX repair the video', async () => {
+  await withLoss(3, async () => {
+    const { report } = await bench(['-n', '3', '-d', '5', '-w', '1', '--srtp', 'cm', '--no-audio',
+      '--video', '640x360@30:800', 'fanout']);
+    checkRepaired(report, 3);
+  });
+});
+
+// Parallel fanout: a room this large (parallel_fanout=2) sends to its
+// subscribers from all three workers; media, RTCP and retransmissions for a
+// subscriber on another worker go through a lane (media/lanes.h).
+test('parallel fanout over three workers: API and WHEP viewers, and repair under loss', async () => {
+  const par = await startServer({ args: [...keyArgs(), '--workers', '3',
+    '--set', 'media.parallel_fanout=2', '--set', 'media.local_addrs=127.0.0.1',
+    '--set', 'media.port_min=20000', '--set', 'media.port_max=29999'] });
+  try {
+    const lanes = async () => Number((await api(par.url, 'GET', '/metrics')).text
+      .match(/^parley_lane_sent_total (\d+)$/m)[1]);
+    const { report } = await bench(['-n', '6', '-d', '2', '-w', '1', 'fanout'], par);
+    checkRuns(report, 6);
+    const afterApi = await lanes();
+    assert.ok(afterApi > 0, 'datagrams went out through lanes');
+    const whep = await bench(['-n', '6', '-d', '2', '-w', '1', '--whep', 'fanout'], par);
+    checkRuns(whep.report, 6);
+    assert.ok(await lanes() > afterApi, 'WHEP viewers too');
+    await withLoss(3, async () => {
+      const lossy = await bench(['-n', '4', '-d', '4', '-w', '1', '--srtp', 'cm', '--no-audio',
+        '--video', '640x360@30:800', 'fanout'], par);
+      checkRepaired(lossy.report, 4);
+    });
+    const m = (await api(par.url, 'GET', '/metrics')).text;
+    assert.match(m, /^parley_lane_dropped_total 0$/m);
+  } finally {
+    assert.equal(await par.stop(), 0, par.log());
   }
 });
 

@@ -1,0 +1,288 @@
+/* lanes.c - see lanes.h. */
+#define LOG_MOD "lanes"
+#include "media/lanes.h"
+#include "media/base/counters.h"
+#include "media/base/log.h"
+#include "media/base/worker.h"
+
+#include <errno.h>
+#include <glib-unix.h>
+#include <netinet/in.h>
+#include <stdatomic.h>
+#include <stdint.h>
+#include <string.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
+
+#define LANE_SLOTS_DEFAULT 1024
+
+struct slot {
+	int fd;
+	socklen_t tolen;
+	uint32_t len;
+	struct sockaddr_in6 to; /* large enough for an IPv4 address too */
+	_Alignas(16) uint8_t data[LANE_MTU];
+};
+
+struct lane {
+	struct lanes *ls;       /* borrowed */
+	struct worker *to;      /* borrowed */
+	unsigned mask;
+	struct slot *slots;     /* owned, mask + 1 */
+	/* the producer's side */
+	_Alignas(64) atomic_uint head;
+	unsigned tail_seen;     /* the producer's last look at tail */
+	/* the consumer's side */
+	_Alignas(64) atomic_uint tail;
+};
+
+/* One worker's receiving end: every lane into it. */
+struct sink {
+	struct lanes *ls;       /* borrowed */
+	unsigned index;
+	int efd;                /* owned: written to wake the worker */
+	GSource *src;           /* owned */
+	/* raised before the worker sleeps, cleared by the first producer that
+	 * sees it (which then writes efd) */
+	_Alignas(64) atomic_int sleeping;
+};
+
+struct lanes {
+	struct workers *ws;     /* borrowed */
+	unsigned n;
+	unsigned slots;
+	GMutex lock;            /* making lanes */
+	struct lane *_Atomic *lane; /* owned, n * n: [from * n + to] */
+	struct sink *sink;      /* owned, n */
+};
+
+/* Sends what the lane holds; returns the number of datagrams. @thread the
+ * lane's worker */
+static unsigned drain(struct lane *l)
+{
+	unsigned tail = atomic_load_explicit(&l->tail, memory_order_relaxed);
+	unsigned head = atomic_load_explicit(&l->head, memory_order_acquire);
+	unsigned n = 0, failed = 0;
+
+	while (tail != head) {
+		const struct slot *s = &l->slots[tail & l->mask];
+		ssize_t sent = sendto(s->fd, s->data, s->len, MSG_DONTWAIT | MSG_NOSIGNAL,
+				      (const struct sockaddr *)&s->to, s->tolen);
+
+		failed += sent != (ssize_t)s->len;
+		n++;
+		tail++;
+		atomic_store_explicit(&l->tail, tail, memory_order_release);
+		if (tail == head)
+			head = atomic_load_explicit(&l->head, memory_order_acquire);
+	}
+	if (n)
+		MEDIA_COUNT(lane_sent, n - failed);
+	if (failed)
+		MEDIA_COUNT(send_errors, failed);
+	return n;
+}
+
+static bool sink_pending(struct sink *s)
+{
+	struct lanes *ls = s->ls;
+
+	for (unsigned from = 0; from < ls->n; from++) {
+		struct lane *l = atomic_load_explicit(&ls->lane[from * ls->n + s->index],
+						      memory_order_acquire);
+
+		if (l && atomic_load(&l->head) != atomic_load_explicit(&l->tail,
+									 memory_order_relaxed))
+			return true;
+	}
+	return false;
+}
+
+static gboolean on_wake(gint fd, GIOCondition cond, gpointer data)
+{
+	struct sink *s = data;
+	struct lanes *ls = s->ls;
+	uint64_t v;
+
+	(void)cond;
+	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
+		log_debug("lane wake: %s", g_strerror(errno));
+	for (;;) {
+		for (unsigned from = 0; from < ls->n; from++) {
+			struct lane *l = atomic_load_explicit(&ls->lane[from * ls->n + s->index],
+							      memory_order_acquire);
+
+			if (l)
+				drain(l);
+		}
+		/* Going to sleep: a producer that pushes after this sees the
+		 * flag and writes efd; one that pushed before is seen below
+		 * (both sides use sequentially consistent operations). */
+		atomic_store(&s->sleeping, 1);
+		if (!sink_pending(s))
+			break;
+		atomic_store(&s->sleeping, 0);
+	}
+	return G_SOURCE_CONTINUE;
+}
+
+int lanes_alloc(struct lanes **out, struct workers *ws, unsigned slots)
+{
+	struct lanes *ls;
+	unsigned n = workers_count(ws);
+
+	if (slots == 0)
+		slots = LANE_SLOTS_DEFAULT;
+	if (slots < 16 || slots > 65536 || (slots & (slots - 1)))
+		return EINVAL;
+	ls = g_new0(struct lanes, 1);
+	ls->ws = ws;
+	ls->n = n;
+	ls->slots = slots;
+	g_mutex_init(&ls->lock);
+	ls->lane = g_new0(struct lane *_Atomic, (gsize)n * n);
+	ls->sink = g_new0(struct sink, n);
+	for (unsigned i = 0; i < n; i++)
+		ls->sink[i].efd = -1;
+	for (unsigned i = 0; i < n; i++) {
+		struct sink *s = &ls->sink[i];
+
+		s->ls = ls;
+		s->index = i;
+		atomic_init(&s->sleeping, 1);
+		s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+		if (s->efd < 0) {
+			log_err("eventfd: %s", g_strerror(errno));
+			lanes_free(ls);
+			return EMFILE;
+		}
+		s->src = g_unix_fd_source_new(s->efd, G_IO_IN);
+		/* before the sockets' sources: queued datagrams are late already */
+		g_source_set_priority(s->src, G_PRIORITY_DEFAULT - 1);
+		g_source_set_callback(s->src, G_SOURCE_FUNC(on_wake), s, NULL);
+		g_source_attach(s->src, worker_context(workers_get(ws, i)));
+	}
+	*out = ls;
+	return 0;
+}
+
+void lanes_free(struct lanes *ls)
+{
+	if (!ls)
+		return;
+	for (unsigned i = 0; i < ls->n; i++) {
+		struct sink *s = &ls->sink[i];
+
+		if (s->src) {
+			g_source_destroy(s->src);
+			g_source_unref(s->src);
+		}
+		if (s->efd >= 0)
+			close(s->efd);
+	}
+	for (unsigned i = 0; i < ls->n * ls->n; i++) {
+		struct lane *l = atomic_load(&ls->lane[i]);
+
+		if (l) {
+			g_free(l->slots);
+			g_free(l);
+		}
+	}
+	g_mutex_clear(&ls->lock);
+	g_free(ls->lane);
+	g_free(ls->sink);
+	g_free(ls);
+}
+
+struct lane *lanes_get(struct lanes *ls, struct worker *from, struct worker *to)
+{
+	unsigned i = worker_index(from) * ls->n + worker_index(to);
+	struct lane *l;
+
+	if (from == to)
+		return NULL;
+	l = atomic_load_explicit(&ls->lane[i], memory_order_acquire);
+	if (l)
+		return l;
+	g_mutex_lock(&ls->lock);
+	l = atomic_load_explicit(&ls->lane[i], memory_order_relaxed);
+	if (!l) {
+		l = g_new0(struct lane, 1);
+		l->ls = ls;
+		l->to = to;
+		l->mask = ls->slots - 1;
+		/* not touched until used: only the slots a burst fills cost memory */
+		l->slots = g_new(struct slot, ls->slots);
+		atomic_init(&l->head, 0);
+		atomic_init(&l->tail, 0);
+		atomic_store_explicit(&ls->lane[i], l, memory_order_release);
+	}
+	g_mutex_unlock(&ls->lock);
+	return l;
+}
+
+struct worker *lane_worker(const struct lane *l)
+{
+	return l->to;
+}
+
+int lane_send(struct lane *l, int fd, const struct sockaddr *to, socklen_t tolen,
+	      const void *buf, size_t len)
+{
+	unsigned head = atomic_load_explicit(&l->head, memory_order_relaxed);
+	struct sink *s = &l->ls->sink[worker_index(l->to)];
+	struct slot *slot;
+
+	if (len > LANE_MTU || tolen > sizeof(slot->to))
+		return EMSGSIZE;
+	if (head - l->tail_seen > l->mask) {
+		l->tail_seen = atomic_load_explicit(&l->tail, memory_order_acquire);
+		if (head - l->tail_seen > l->mask) {
+			MEDIA_COUNT(lane_dropped, 1);
+			return ENOBUFS;
+		}
+	}
+	slot = &l->slots[head & l->mask];
+	slot->fd = fd;
+	slot->tolen = tolen;
+	slot->len = (uint32_t)len;
+	memcpy(&slot->to, to, tolen);
+	memcpy(slot->data, buf, len);
+	atomic_store(&l->head, head + 1);
+	if (atomic_load(&s->sleeping) && atomic_exchange(&s->sleeping, 0)) {
+		uint64_t one = 1;
+
+		if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+			log_debug("lane wake: %s", g_strerror(errno));
+	}
+	return 0;
+}
+
+struct release {
+	struct lane *l;
+	GSocket *sock;
+};
+
+static void release_run(void *arg)
+{
+	struct release *r = arg;
+
+	drain(r->l); /* what was queued before the release goes out first */
+	g_object_unref(r->sock);
+	g_free(r);
+}
+
+void lane_release(struct lane *l, GSocket *sock)
+{
+	struct release *r = g_new(struct release, 1);
+
+	r->l = l;
+	r->sock = sock;
+	/* The job is queued after the datagrams (the worker's queue orders
+	 * it after them for this thread), and drains the lane before the
+	 * socket can close. */
+	if (worker_post(l->to, release_run, r)) {
+		g_object_unref(sock); /* the pool is stopping: nothing is sent any more */
+		g_free(r);
+	}
+}

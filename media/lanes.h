@@ -1,0 +1,63 @@
+/* lanes.h - datagrams that one worker hands to another to send.
+ *
+ * A room's worker forwards each incoming packet to every subscriber in
+ * turn; most of a forward's cost is the sendto() (the kernel's UDP path),
+ * so a large room's fanout is serial and the last subscriber of a burst
+ * waits for all the others. With lanes, a subscriber's transport may send
+ * on another worker: the room's worker still does everything else (the
+ * rewrite, SRTP, the transport's state) and only copies the protected
+ * datagram into the lane; the other worker sends it. Both workers then
+ * send at once.
+ *
+ * A lane is a single-producer, single-consumer ring from one worker to
+ * another (fixed slots, nothing allocated per packet, no lock). A worker
+ * drains every lane into it from one GSource on its context; a producer
+ * writes the worker's eventfd only when that worker has gone to sleep (a
+ * flag it raises before polling), so a busy worker takes a burst without a
+ * system call per packet. A full lane drops the datagram (counted), as a
+ * full socket buffer would. Both are counted in media_counters (lane_sent,
+ * lane_dropped). */
+#ifndef PARLEY_MEDIA_LANES_H
+#define PARLEY_MEDIA_LANES_H
+
+#include <gio/gio.h>
+#include <stddef.h>
+#include <sys/socket.h>
+
+struct workers;
+struct worker;
+struct lanes; /* every lane of a worker pool */
+struct lane;  /* one worker to another */
+
+/* Largest datagram a lane carries (an RTP packet of a pktbuf plus the SRTP
+ * trailer). */
+#define LANE_MTU 1632
+
+/* Makes the lanes of a pool and attaches each worker's drain source.
+ * `slots` per lane (a power of two, 16..65536; 0 = 1024). Lanes themselves
+ * are made on first use. Returns 0 or EINVAL. @thread main (start-up) */
+int lanes_alloc(struct lanes **out, struct workers *ws, unsigned slots);
+
+/* Frees the lanes; call after workers_free (nothing may use them then).
+ * NULL is fine. @thread main */
+void lanes_free(struct lanes *ls);
+
+/* The lane from `from` to `to`, made if needed; NULL when from == to (send
+ * on the spot). @thread any */
+struct lane *lanes_get(struct lanes *ls, struct worker *from, struct worker *to);
+
+/* The worker a lane delivers to. @thread any */
+struct worker *lane_worker(const struct lane *l);
+
+/* Queues one datagram for `to` on socket `fd`; the lane's worker sends it
+ * soon, in order. Returns 0, or ENOBUFS when the lane is full (dropped) or
+ * EMSGSIZE (len > LANE_MTU). @thread the lane's producer (its `from` worker) */
+int lane_send(struct lane *l, int fd, const struct sockaddr *to, socklen_t tolen,
+	      const void *buf, size_t len);
+
+/* Drops a reference to `sock` once the lane's worker has sent everything
+ * queued before this call (its descriptor stays valid for them). @thread
+ * the lane's producer */
+void lane_release(struct lane *l, GSocket *sock);
+
+#endif
