@@ -399,10 +399,11 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 
 	if (a->state != ICE_STATE_CONNECTED && a->state != ICE_STATE_DISCONNECTED)
 		return ENOTCONN;
-	if (a->direct && a->lane)
-		return lane_send(a->lane, a->direct_fd, (const struct sockaddr *)&a->direct_to,
-				 a->direct_len, buf, len) ? EAGAIN : 0;
-	if (a->direct) {
+	if (a->direct && a->lane &&
+	    lane_send(a->lane, a->direct_fd, (const struct sockaddr *)&a->direct_to,
+		      a->direct_len, buf, len) == 0)
+		return 0;
+	if (a->direct) { /* or the lane is full: sent from here, maybe ahead of some queued */
 		ssize_t sent = sendto(a->direct_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
 				      (const struct sockaddr *)&a->direct_to, a->direct_len);
 

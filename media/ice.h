@@ -82,8 +82,9 @@ int ice_agent_add_remote_candidate(struct ice_agent *a, const char *cand);
 void ice_agent_remote_gathering_done(struct ice_agent *a);
 
 /* Sends one datagram on the selected pair (through the lane, if any, when
- * the pair is plain UDP). Returns 0, ENOTCONN (no pair yet) or EAGAIN
- * (socket or lane full; the datagram is dropped). @thread ctx */
+ * the pair is plain UDP, and here when the lane is full). Returns 0,
+ * ENOTCONN (no pair yet) or EAGAIN (socket full; the datagram is dropped).
+ * @thread ctx */
 int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len);
 
 /* ICE restart: new local credentials, checks start again once the peer's

@@ -14,7 +14,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
-#define LANE_SLOTS_DEFAULT 1024
+#define LANE_SLOTS_DEFAULT 512
 
 struct slot {
 	int fd;
@@ -238,7 +238,7 @@ int lane_send(struct lane *l, int fd, const struct sockaddr *to, socklen_t tolen
 	if (head - l->tail_seen > l->mask) {
 		l->tail_seen = atomic_load_explicit(&l->tail, memory_order_acquire);
 		if (head - l->tail_seen > l->mask) {
-			MEDIA_COUNT(lane_dropped, 1);
+			MEDIA_COUNT(lane_full, 1);
 			return ENOBUFS;
 		}
 	}

@@ -14,9 +14,11 @@
  * drains every lane into it from one GSource on its context; a producer
  * writes the worker's eventfd only when that worker has gone to sleep (a
  * flag it raises before polling), so a busy worker takes a burst without a
- * system call per packet. A full lane drops the datagram (counted), as a
- * full socket buffer would. Both are counted in media_counters (lane_sent,
- * lane_dropped). */
+ * system call per packet. When a lane is full (its worker is busy with
+ * something else), lane_send refuses the datagram and the caller sends it
+ * itself: it may then overtake a few still queued for the same peer, which
+ * receivers' jitter buffers absorb, and nothing is lost. media_counters
+ * count both (lane_sent, lane_full). */
 #ifndef PARLEY_MEDIA_LANES_H
 #define PARLEY_MEDIA_LANES_H
 
@@ -34,8 +36,9 @@ struct lane;  /* one worker to another */
 #define LANE_MTU 1632
 
 /* Makes the lanes of a pool and attaches each worker's drain source.
- * `slots` per lane (a power of two, 16..65536; 0 = 1024). Lanes themselves
- * are made on first use. Returns 0 or EINVAL. @thread main (start-up) */
+ * `slots` per lane (a power of two, 16..65536; 0 = 512: a lane costs about
+ * 1.7 KiB per slot once used). Lanes themselves are made on first use.
+ * Returns 0, EINVAL or EMFILE. @thread main (start-up) */
 int lanes_alloc(struct lanes **out, struct workers *ws, unsigned slots);
 
 /* Frees the lanes; call after workers_free (nothing may use them then).
@@ -50,8 +53,9 @@ struct lane *lanes_get(struct lanes *ls, struct worker *from, struct worker *to)
 struct worker *lane_worker(const struct lane *l);
 
 /* Queues one datagram for `to` on socket `fd`; the lane's worker sends it
- * soon, in order. Returns 0, or ENOBUFS when the lane is full (dropped) or
- * EMSGSIZE (len > LANE_MTU). @thread the lane's producer (its `from` worker) */
+ * soon, in order. Returns 0; ENOBUFS when the lane is full or EMSGSIZE
+ * (len > LANE_MTU): not queued, the caller sends it. @thread the lane's
+ * producer (its `from` worker) */
 int lane_send(struct lane *l, int fd, const struct sockaddr *to, socklen_t tolen,
 	      const void *buf, size_t len);
 

@@ -171,9 +171,9 @@ static void metrics(struct http_req *req, void *arg)
 		metric(m, "parley_lane_sent_total",
 		       "Datagrams a media worker sent for another one (parallel fanout).",
 		       mc.lane_sent);
-		metric(m, "parley_lane_dropped_total",
-		       "Datagrams dropped because a worker's send lane was full.",
-		       mc.lane_dropped);
+		metric(m, "parley_lane_full_total",
+		       "Datagrams a room's worker sent itself because the other worker's lane was full.",
+		       mc.lane_full);
 		http_respond_text(req, 200, "text/plain; version=0.0.4", m->str, m->len);
 		g_string_free(m, TRUE);
 	}

@@ -21,7 +21,7 @@ struct media_counters {
 	uint64_t ice_restarts;        /* by the peer or by us */
 	uint64_t ice_failures;        /* check lists failed on a connected transport */
 	uint64_t lane_sent;           /* datagrams sent by a worker for another (media/lanes.h) */
-	uint64_t lane_dropped;        /* datagrams dropped because a lane was full */
+	uint64_t lane_full;           /* datagrams sent by their own worker: the lane was full */
 };
 
 /* This thread's block (made on first use, kept until exit). @thread any */
