@@ -86,7 +86,7 @@ struct producer {
 	uint32_t prev_rtx_ssrc;  /* and its RTX stream */
 	uint32_t sources;        /* SSRCs seen in turn (1 for a stream that never changed) */
 	bool muted;
-	struct retx *retx;       /* owned */
+	struct retx *retx;       /* owned; NULL for audio (never retransmitted) */
 	struct kfreq kf;
 	GPtrArray *consumers;    /* borrowed struct consumer* */
 	/* receive statistics (RFC 3550 A.3) for receiver reports */

@@ -16,7 +16,10 @@
 #include <string.h>
 
 #define RETX_PACKETS 512         /* about 2 s of 2.5 Mbit/s video, 1 s of 5 */
-#define RETX_AUDIO_PACKETS 128   /* 2.5 s of 20 ms Opus frames */
+/* A NACK for an older packet comes too late for a receiver's jitter buffer
+ * (browsers ask again for a keyframe by then); a low-rate stream would
+ * otherwise hold its buffers for many seconds. */
+#define RETX_MAX_AGE_US 1000000
 #define KEYFRAME_INTERVAL_US 500000
 #define NACK_MAX_TRIES 3
 
@@ -39,8 +42,10 @@ int producer_alloc(struct producer **out, struct pmedia *owner, const char *mid,
 {
 	struct producer *p = g_new0(struct producer, 1);
 
+	/* Only video is retransmitted: parley offers NACK for VP8, not for
+	 * Opus (browsers do not NACK audio), so audio keeps no buffer. */
 	if (util_random_id(p->id, sizeof(p->id), "TR_", 12) ||
-	    retx_alloc(&p->retx, kind == SDP_KIND_VIDEO ? RETX_PACKETS : RETX_AUDIO_PACKETS)) {
+	    (kind == SDP_KIND_VIDEO && retx_alloc(&p->retx, RETX_PACKETS, RETX_MAX_AGE_US))) {
 		g_free(p);
 		return EIO;
 	}
@@ -91,7 +96,8 @@ void producer_new_source(struct producer *p, uint32_t ssrc, int64_t now_us)
 	p->last_sr_compact = 0;
 	p->last_sr_us = 0;
 	p->n_nack = 0;
-	retx_clear(p->retx);
+	if (p->retx)
+		retx_clear(p->retx);
 	for (guint i = 0; i < p->consumers->len; i++) {
 		struct consumer *c = g_ptr_array_index(p->consumers, i);
 
@@ -265,7 +271,7 @@ void consumer_retransmit(struct consumer *c, const uint16_t *seqs, size_t n)
 {
 	int64_t now = util_now_us();
 
-	if (!c->prod || !c->rw.started)
+	if (!c->prod || !c->prod->retx || !c->rw.started)
 		return;
 	for (size_t i = 0; i < n; i++) {
 		uint16_t in_seq = (uint16_t)(seqs[i] - c->rw.seq_off);
@@ -385,7 +391,7 @@ void producer_receive(struct producer *p, struct pktbuf *pkt, const struct rtp_v
 
 	if (fwd_from_view(p, v, &f))
 		return;
-	if (f.rtx && retx_get(p->retx, f.seq))
+	if (f.rtx && p->retx && retx_get(p->retx, f.seq))
 		return; /* we have it already */
 	nack_remove(p, f.seq);
 	if (f.rtx) {
@@ -397,7 +403,8 @@ void producer_receive(struct producer *p, struct pktbuf *pkt, const struct rtp_v
 	}
 	p->packets++;
 	p->bytes += pkt->len;
-	retx_put(p->retx, f.seq, pktbuf_ref(pkt));
+	if (p->retx)
+		retx_put(p->retx, f.seq, pktbuf_ref(pkt), now_us);
 	if (f.keyframe) {
 		p->keyframes++;
 		kfreq_keyframe(&p->kf);
