@@ -157,8 +157,10 @@ int lanes_alloc(struct lanes **out, struct workers *ws, unsigned slots)
 			return EMFILE;
 		}
 		s->src = g_unix_fd_source_new(s->efd, G_IO_IN);
-		/* before the sockets' sources: queued datagrams are late already */
-		g_source_set_priority(s->src, G_PRIORITY_DEFAULT - 1);
+		/* the sockets' priority: a higher one would let a busy lane keep
+		 * this worker from its own rooms (GLib dispatches only the highest
+		 * priority that is ready) */
+		g_source_set_priority(s->src, G_PRIORITY_DEFAULT);
 		g_source_set_callback(s->src, G_SOURCE_FUNC(on_wake), s, NULL);
 		g_source_attach(s->src, worker_context(workers_get(ws, i)));
 	}
