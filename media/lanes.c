@@ -24,9 +24,12 @@ struct slot {
 	_Alignas(16) uint8_t data[LANE_MTU];
 };
 
+struct sink;
+
 struct lane {
 	struct lanes *ls;       /* borrowed */
 	struct worker *to;      /* borrowed */
+	struct sink *sink;      /* borrowed: `to`'s */
 	unsigned mask;
 	struct slot *slots;     /* owned, mask + 1 */
 	/* the producer's side */
@@ -212,6 +215,7 @@ struct lane *lanes_get(struct lanes *ls, struct worker *from, struct worker *to)
 		l = g_new0(struct lane, 1);
 		l->ls = ls;
 		l->to = to;
+		l->sink = &ls->sink[worker_index(to)];
 		l->mask = ls->slots - 1;
 		/* not touched until used: only the slots a burst fills cost memory */
 		l->slots = g_new(struct slot, ls->slots);
@@ -232,7 +236,7 @@ int lane_send(struct lane *l, int fd, const struct sockaddr *to, socklen_t tolen
 	      const void *buf, size_t len)
 {
 	unsigned head = atomic_load_explicit(&l->head, memory_order_relaxed);
-	struct sink *s = &l->ls->sink[worker_index(l->to)];
+	struct sink *s = l->sink;
 	struct slot *slot;
 
 	if (len > LANE_MTU || tolen > sizeof(slot->to))
