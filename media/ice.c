@@ -6,6 +6,7 @@
 
 #include <agent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <linux/sockios.h>
 #include <sys/ioctl.h>
@@ -39,15 +40,21 @@ struct ice_agent {
 	int direct_fd;         /* its descriptor (no GObject call per packet) */
 	bool rx_stamps;
 	struct lane *lane;     /* borrowed, NULL: sendto here */
+	/* Our own duplicate of direct_fd for the lane's worker, -1 none: libnice
+	 * closes its sockets when a stream goes (whatever the GSocket's
+	 * references), and datagrams queued in the lane must not reach a
+	 * closed descriptor or one that got the same number since. */
+	int lane_fd;
 	struct sockaddr_storage direct_to;
 	socklen_t direct_len;
 };
 
 static void direct_clear(struct ice_agent *a)
 {
-	if (a->direct && a->lane)
-		lane_release(a->lane, a->direct); /* after the datagrams queued on it */
-	else if (a->direct)
+	if (a->lane_fd >= 0)
+		lane_release(a->lane, a->lane_fd); /* closed after the datagrams queued on it */
+	a->lane_fd = -1;
+	if (a->direct)
 		g_object_unref(a->direct);
 	a->direct = NULL;
 }
@@ -182,6 +189,12 @@ static void selected_socket(struct ice_agent *a, guint comp, const NiceCandidate
 							      sizeof(struct sockaddr_in);
 	a->direct = sock;
 	a->direct_fd = g_socket_get_fd(sock);
+	if (a->lane) {
+		a->lane_fd = fcntl(a->direct_fd, F_DUPFD_CLOEXEC, 0);
+		if (a->lane_fd < 0)
+			log_warn("cannot duplicate a media socket (%s): sending on this worker",
+				 g_strerror(errno));
+	}
 	if (a->rx_stamps) { /* the kernel stamps from the first query on */
 		struct timespec ts;
 
@@ -253,6 +266,7 @@ int ice_agent_alloc(struct ice_agent **out, const struct ice_params *p,
 	a->public_ip = p->public_ip && *p->public_ip ? g_strdup(p->public_ip) : NULL;
 	a->rx_stamps = p->rx_stamps;
 	a->lane = p->lane;
+	a->lane_fd = -1;
 	a->local_cands = g_ptr_array_new_with_free_func(g_free);
 	/* No NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 declares the
 	 * pair failed after a few lost consent checks (seen at 5% loss within
@@ -399,8 +413,8 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 
 	if (a->state != ICE_STATE_CONNECTED && a->state != ICE_STATE_DISCONNECTED)
 		return ENOTCONN;
-	if (a->direct && a->lane &&
-	    lane_send(a->lane, a->direct_fd, (const struct sockaddr *)&a->direct_to,
+	if (a->direct && a->lane_fd >= 0 &&
+	    lane_send(a->lane, a->lane_fd, (const struct sockaddr *)&a->direct_to,
 		      a->direct_len, buf, len) == 0)
 		return 0;
 	if (a->direct) { /* or the lane is full: sent from here, maybe ahead of some queued */

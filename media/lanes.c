@@ -54,13 +54,16 @@ struct lanes {
 	struct workers *ws;     /* borrowed */
 	unsigned n;
 	unsigned slots;
-	GMutex lock;            /* making lanes */
+	GMutex lock;            /* making lanes; orphans */
+	GArray *orphans;        /* owned, of int: descriptors released while the
+				   pool was stopping, closed by lanes_free */
 	struct lane *_Atomic *lane; /* owned, n * n: [from * n + to] */
 	struct sink *sink;      /* owned, n */
 };
 
-/* Sends what the lane holds; returns the number of datagrams. @thread the
- * lane's worker */
+/* Sends what the lane holds now (not what comes while it sends: a producer
+ * that keeps up must not keep this worker from everything else); returns
+ * the number of datagrams. @thread the lane's worker */
 static unsigned drain(struct lane *l)
 {
 	unsigned tail = atomic_load_explicit(&l->tail, memory_order_relaxed);
@@ -76,8 +79,6 @@ static unsigned drain(struct lane *l)
 		n++;
 		tail++;
 		atomic_store_explicit(&l->tail, tail, memory_order_release);
-		if (tail == head)
-			head = atomic_load_explicit(&l->head, memory_order_acquire);
 	}
 	if (n)
 		MEDIA_COUNT(lane_sent, n - failed);
@@ -91,14 +92,21 @@ static bool sink_pending(struct sink *s)
 	struct lanes *ls = s->ls;
 
 	for (unsigned from = 0; from < ls->n; from++) {
-		struct lane *l = atomic_load_explicit(&ls->lane[from * ls->n + s->index],
-						      memory_order_acquire);
+		struct lane *l = atomic_load(&ls->lane[from * ls->n + s->index]);
 
 		if (l && atomic_load(&l->head) != atomic_load_explicit(&l->tail,
 									 memory_order_relaxed))
 			return true;
 	}
 	return false;
+}
+
+static void wake(struct sink *s)
+{
+	uint64_t one = 1;
+
+	if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
+		log_debug("lane wake: %s", g_strerror(errno));
 }
 
 static gboolean on_wake(gint fd, GIOCondition cond, gpointer data)
@@ -110,22 +118,22 @@ static gboolean on_wake(gint fd, GIOCondition cond, gpointer data)
 	(void)cond;
 	if (read(fd, &v, sizeof(v)) < 0 && errno != EAGAIN)
 		log_debug("lane wake: %s", g_strerror(errno));
-	for (;;) {
-		for (unsigned from = 0; from < ls->n; from++) {
-			struct lane *l = atomic_load_explicit(&ls->lane[from * ls->n + s->index],
-							      memory_order_acquire);
+	/* One pass over what each lane holds now, then back to the main loop,
+	 * so the worker's own sources get their turn between passes. */
+	for (unsigned from = 0; from < ls->n; from++) {
+		struct lane *l = atomic_load_explicit(&ls->lane[from * ls->n + s->index],
+						      memory_order_acquire);
 
-			if (l)
-				drain(l);
-		}
-		/* Going to sleep: a producer that pushes after this sees the
-		 * flag and writes efd; one that pushed before is seen below
-		 * (both sides use sequentially consistent operations). */
-		atomic_store(&s->sleeping, 1);
-		if (!sink_pending(s))
-			break;
-		atomic_store(&s->sleeping, 0);
+		if (l)
+			drain(l);
 	}
+	/* Going to sleep: a producer that pushes after this sees the flag and
+	 * writes efd; what was pushed before is seen here (both sides use
+	 * sequentially consistent operations), and then this worker wakes
+	 * itself for another pass unless a producer already did. */
+	atomic_store(&s->sleeping, 1);
+	if (sink_pending(s) && atomic_exchange(&s->sleeping, 0))
+		wake(s);
 	return G_SOURCE_CONTINUE;
 }
 
@@ -144,6 +152,7 @@ int lanes_alloc(struct lanes **out, struct workers *ws, unsigned slots)
 	ls->slots = slots;
 	g_mutex_init(&ls->lock);
 	ls->lane = g_new0(struct lane *_Atomic, (gsize)n * n);
+	ls->orphans = g_array_new(FALSE, FALSE, sizeof(int));
 	ls->sink = g_new0(struct sink, n);
 	for (unsigned i = 0; i < n; i++)
 		ls->sink[i].efd = -1;
@@ -155,9 +164,11 @@ int lanes_alloc(struct lanes **out, struct workers *ws, unsigned slots)
 		atomic_init(&s->sleeping, 1);
 		s->efd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
 		if (s->efd < 0) {
-			log_err("eventfd: %s", g_strerror(errno));
+			int err = errno;
+
+			log_err("eventfd: %s", g_strerror(err));
 			lanes_free(ls);
-			return EMFILE;
+			return err;
 		}
 		s->src = g_unix_fd_source_new(s->efd, G_IO_IN);
 		/* the sockets' priority: a higher one would let a busy lane keep
@@ -193,6 +204,9 @@ void lanes_free(struct lanes *ls)
 			g_free(l);
 		}
 	}
+	for (guint i = 0; i < ls->orphans->len; i++)
+		close(g_array_index(ls->orphans, int, i));
+	g_array_free(ls->orphans, TRUE);
 	g_mutex_clear(&ls->lock);
 	g_free(ls->lane);
 	g_free(ls->sink);
@@ -255,18 +269,14 @@ int lane_send(struct lane *l, int fd, const struct sockaddr *to, socklen_t tolen
 	memcpy(&slot->to, to, tolen);
 	memcpy(slot->data, buf, len);
 	atomic_store(&l->head, head + 1);
-	if (atomic_load(&s->sleeping) && atomic_exchange(&s->sleeping, 0)) {
-		uint64_t one = 1;
-
-		if (write(s->efd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-			log_debug("lane wake: %s", g_strerror(errno));
-	}
+	if (atomic_load(&s->sleeping) && atomic_exchange(&s->sleeping, 0))
+		wake(s);
 	return 0;
 }
 
 struct release {
 	struct lane *l;
-	GSocket *sock;
+	int fd;
 };
 
 static void release_run(void *arg)
@@ -274,21 +284,24 @@ static void release_run(void *arg)
 	struct release *r = arg;
 
 	drain(r->l); /* what was queued before the release goes out first */
-	g_object_unref(r->sock);
+	close(r->fd);
 	g_free(r);
 }
 
-void lane_release(struct lane *l, GSocket *sock)
+void lane_release(struct lane *l, int fd)
 {
 	struct release *r = g_new(struct release, 1);
 
 	r->l = l;
-	r->sock = sock;
-	/* The job is queued after the datagrams (the worker's queue orders
-	 * it after them for this thread), and drains the lane before the
-	 * socket can close. */
+	r->fd = fd;
+	/* The job is posted after the datagrams were queued, so the lane it
+	 * drains holds them all, before the descriptor closes. */
 	if (worker_post(l->to, release_run, r)) {
-		g_object_unref(sock); /* the pool is stopping: nothing is sent any more */
+		/* The pool is stopping; its worker may still be draining: the
+		 * descriptor is closed once the threads are gone. */
+		g_mutex_lock(&l->ls->lock);
+		g_array_append_val(l->ls->orphans, fd);
+		g_mutex_unlock(&l->ls->lock);
 		g_free(r);
 	}
 }

@@ -22,7 +22,6 @@
 #ifndef PARLEY_MEDIA_LANES_H
 #define PARLEY_MEDIA_LANES_H
 
-#include <gio/gio.h>
 #include <stddef.h>
 #include <sys/socket.h>
 
@@ -38,7 +37,7 @@ struct lane;  /* one worker to another */
 /* Makes the lanes of a pool and attaches each worker's drain source.
  * `slots` per lane (a power of two, 16..65536; 0 = 512: a lane costs about
  * 1.7 KiB per slot once used). Lanes themselves are made on first use.
- * Returns 0, EINVAL or EMFILE. @thread main (start-up) */
+ * Returns 0, EINVAL, or eventfd's errno. @thread main (start-up) */
 int lanes_alloc(struct lanes **out, struct workers *ws, unsigned slots);
 
 /* Frees the lanes; call after workers_free (nothing may use them then).
@@ -59,9 +58,11 @@ struct worker *lane_worker(const struct lane *l);
 int lane_send(struct lane *l, int fd, const struct sockaddr *to, socklen_t tolen,
 	      const void *buf, size_t len);
 
-/* Drops a reference to `sock` once the lane's worker has sent everything
- * queued before this call (its descriptor stays valid for them). @thread
- * the lane's producer */
-void lane_release(struct lane *l, GSocket *sock);
+/* Closes `fd` (the caller's to give: a descriptor the caller dup()ed for
+ * the lane, since libnice closes its own sockets when it likes) once the
+ * lane's worker has sent everything queued before this call, so that no
+ * queued datagram reaches a closed descriptor or one that got its number
+ * since. @thread the lane's producer */
+void lane_release(struct lane *l, int fd);
 
 #endif

@@ -10,6 +10,8 @@
 #include <cmocka.h>
 
 #include "media/ice.h"
+#include "media/lanes.h"
+#include "media/base/worker.h"
 
 struct peer {
 	struct ice_agent *a;
@@ -65,11 +67,14 @@ static void on_recv(void *arg, uint8_t *buf, size_t len)
 static const struct ice_handlers handlers = { on_cand, on_done, on_state, on_recv };
 static const char *const loopback[] = { "127.0.0.1", NULL };
 
+static struct lane *next_lane; /* the next peer_init's, then NULL */
+
 static void peer_init(struct peer *p, GMainContext *ctx, bool controlling, unsigned pmin,
 		      unsigned pmax)
 {
 	struct ice_params prm = { .ctx = ctx, .controlling = controlling,
-				  .local_addrs = loopback, .port_min = pmin, .port_max = pmax };
+				  .local_addrs = loopback, .port_min = pmin, .port_max = pmax,
+				  .lane = next_lane };
 
 	memset(p, 0, sizeof(*p));
 	p->min_port = pmin;
@@ -77,6 +82,7 @@ static void peer_init(struct peer *p, GMainContext *ctx, bool controlling, unsig
 	p->ports_ok = true;
 	p->got = g_string_new(NULL);
 	p->held = g_ptr_array_new_with_free_func(g_free);
+	next_lane = NULL;
 	assert_int_equal(ice_agent_alloc(&p->a, &prm, &handlers, p), 0);
 	assert_non_null(ice_agent_ufrag(p->a));
 	assert_true(strlen(ice_agent_pwd(p->a)) >= 22);
@@ -170,6 +176,100 @@ static void test_connect_send_restart(void **state)
 	g_main_context_unref(ctx);
 }
 
+/* Holds a worker busy until opened. */
+struct gate {
+	GMutex lock;
+	GCond cond;
+	bool entered, open;
+};
+
+static void gate_run(void *arg)
+{
+	struct gate *g = arg;
+
+	g_mutex_lock(&g->lock);
+	g->entered = true;
+	g_cond_broadcast(&g->cond);
+	while (!g->open)
+		g_cond_wait(&g->cond, &g->lock);
+	g_mutex_unlock(&g->lock);
+}
+
+/* An agent that sends through a lane (media/lanes.h): datagrams go out on
+ * the lane's worker, also across a restart, and those still queued when
+ * the agent is freed (libnice then closes its sockets) still reach the
+ * peer: the lane sends on its own duplicate of the descriptor, closed after
+ * them. */
+static void test_lane_send_and_free_with_queued(void **state)
+{
+	GMainContext *ctx = g_main_context_new();
+	GSource *src = g_timeout_source_new(50);
+	struct workers *ws;
+	struct lanes *ls;
+	struct peer a, b;
+	struct gate g = { 0 };
+
+	(void)state;
+	g_source_set_callback(src, tick, NULL, NULL);
+	g_source_attach(src, ctx);
+	g_main_context_push_thread_default(ctx);
+	assert_int_equal(workers_alloc(&ws, 2), 0);
+	assert_int_equal(lanes_alloc(&ls, ws, 64), 0);
+	/* this thread is the lane's only producer, standing in for worker 0 */
+	next_lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
+	peer_init(&a, ctx, true, 0, 0);
+	peer_init(&b, ctx, false, 0, 0);
+	connect_pair(ctx, &a, &b);
+	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"lane", 4), 0);
+	RUN_UNTIL(ctx, b.got->len == 4);
+	assert_string_equal(b.got->str, "lane");
+
+	a.done = b.done = false;
+	assert_int_equal(ice_agent_restart(a.a), 0);
+	assert_int_equal(ice_agent_restart(b.a), 0);
+	assert_int_equal(ice_agent_set_remote_credentials(a.a, ice_agent_ufrag(b.a),
+							  ice_agent_pwd(b.a)), 0);
+	assert_int_equal(ice_agent_set_remote_credentials(b.a, ice_agent_ufrag(a.a),
+							  ice_agent_pwd(a.a)), 0);
+	ice_agent_remote_gathering_done(a.a);
+	ice_agent_remote_gathering_done(b.a);
+	RUN_UNTIL(ctx, a.state == ICE_STATE_CONNECTED && b.state == ICE_STATE_CONNECTED);
+	g_string_truncate(b.got, 0);
+	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"after", 5), 0);
+	RUN_UNTIL(ctx, b.got->len == 5);
+
+	/* the lane's worker is busy: the last datagram waits in the lane while
+	 * the agent goes */
+	g_mutex_init(&g.lock);
+	g_cond_init(&g.cond);
+	assert_int_equal(worker_post(workers_get(ws, 1), gate_run, &g), 0);
+	g_mutex_lock(&g.lock);
+	while (!g.entered)
+		g_cond_wait(&g.cond, &g.lock);
+	g_mutex_unlock(&g.lock);
+	g_string_truncate(b.got, 0);
+	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"last", 4), 0);
+	ice_agent_free(a.a);
+	a.a = NULL;
+	g_mutex_lock(&g.lock);
+	g.open = true;
+	g_cond_broadcast(&g.cond);
+	g_mutex_unlock(&g.lock);
+	RUN_UNTIL(ctx, b.got->len == 4);
+	assert_string_equal(b.got->str, "last");
+
+	peer_clear(&a);
+	peer_clear(&b);
+	workers_free(ws);
+	lanes_free(ls);
+	g_mutex_clear(&g.lock);
+	g_cond_clear(&g.cond);
+	g_source_destroy(src);
+	g_source_unref(src);
+	g_main_context_pop_thread_default(ctx);
+	g_main_context_unref(ctx);
+}
+
 static void test_bad_input(void **state)
 {
 	GMainContext *ctx = g_main_context_new();
@@ -229,6 +329,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connect_send_restart),
+		cmocka_unit_test(test_lane_send_and_free_with_queued),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_public_ip_announced),
 	};

@@ -1,7 +1,8 @@
 /* test_lanes.c - datagrams handed from one worker to another: order and
- * contents on real UDP sockets, the sending thread, a full lane, a socket
- * released while datagrams for it are queued, and bad arguments. Runs in a
- * loopback-only network namespace (tests/netns-run). */
+ * contents on real UDP sockets, a full lane, a descriptor released while
+ * datagrams for it are queued (and the socket closed by its owner, as
+ * libnice does), a flooded lane not starving its worker, and bad arguments.
+ * Runs in a loopback-only network namespace (tests/netns-run). */
 #include <gio/gio.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -14,17 +15,21 @@
 #include <netinet/in.h>
 #include <string.h>
 #include <sys/socket.h>
+#include <stdbool.h>
 #include <unistd.h>
 
 #include "media/base/counters.h"
 #include "media/base/worker.h"
 #include "media/lanes.h"
 
-/* A receiving socket on 127.0.0.1 and the GSocket that sends to it. */
+/* A receiving socket on 127.0.0.1, the GSocket that sends to it (bound to
+ * 127.0.0.1:from_port) and the duplicate of its descriptor the lane uses. */
 struct pair {
 	int rx;
 	struct sockaddr_in to;
 	GSocket *tx;
+	unsigned from_port;
+	int fd;
 };
 
 static void pair_open(struct pair *p)
@@ -44,13 +49,42 @@ static void pair_open(struct pair *p)
 	p->tx = g_socket_new(G_SOCKET_FAMILY_IPV4, G_SOCKET_TYPE_DATAGRAM,
 			     G_SOCKET_PROTOCOL_UDP, &err);
 	assert_non_null(p->tx);
+	{
+		GInetAddress *lo = g_inet_address_new_loopback(G_SOCKET_FAMILY_IPV4);
+		GSocketAddress *any = g_inet_socket_address_new(lo, 0);
+		GSocketAddress *bound;
+
+		assert_true(g_socket_bind(p->tx, any, FALSE, &err));
+		bound = g_socket_get_local_address(p->tx, &err);
+		assert_non_null(bound);
+		p->from_port = g_inet_socket_address_get_port(G_INET_SOCKET_ADDRESS(bound));
+		g_object_unref(bound);
+		g_object_unref(any);
+		g_object_unref(lo);
+	}
+	p->fd = fcntl(g_socket_get_fd(p->tx), F_DUPFD_CLOEXEC, 0);
+	assert_true(p->fd >= 0);
 }
 
 static void pair_close(struct pair *p)
 {
 	close(p->rx);
+	if (p->fd >= 0)
+		close(p->fd);
 	if (p->tx)
 		g_object_unref(p->tx);
+}
+
+/* True when nothing holds the sending socket any more (its port is free). */
+static bool port_free(unsigned port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+	bool ok = bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+
+	close(fd);
+	return ok;
 }
 
 /* Work run on the producing worker. */
@@ -59,7 +93,8 @@ struct push {
 	struct pair *p;
 	unsigned first, n;
 	unsigned ok, full;
-	bool release;          /* then lane_release(p->tx) and forget it */
+	bool release;          /* then lane_release(p->fd), and the socket's owner
+				  closes it (as libnice does when a stream goes) */
 };
 
 static void push_run(void *arg)
@@ -71,16 +106,18 @@ static void push_run(void *arg)
 
 		memset(buf, (int)(i & 0xff), sizeof(buf));
 		memcpy(buf, &i, sizeof(i));
-		int err = lane_send(j->lane, g_socket_get_fd(j->p->tx),
-				    (const struct sockaddr *)&j->p->to, sizeof(j->p->to), buf,
-				    sizeof(buf));
+		int err = lane_send(j->lane, j->p->fd, (const struct sockaddr *)&j->p->to,
+				    sizeof(j->p->to), buf, sizeof(buf));
 		if (err == 0)
 			j->ok++;
 		else if (err == ENOBUFS)
 			j->full++;
 	}
 	if (j->release) {
-		lane_release(j->lane, j->p->tx);
+		lane_release(j->lane, j->p->fd);
+		j->p->fd = -1;
+		g_socket_close(j->p->tx, NULL);
+		g_object_unref(j->p->tx);
 		j->p->tx = NULL;
 	}
 }
@@ -210,8 +247,8 @@ static void test_order_and_contents(void **state)
 	media_counters_sum(&before);
 	j.lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
 	j.p = &p;
-	/* several rounds, each more than the lane holds when the other worker
-	 * is slow, less when it keeps up; the receiver reads as they come */
+	/* several rounds of 40 (the lane holds 64), the receiver reading as
+	 * they come */
 	for (unsigned round = 0; round < 20; round++) {
 		unsigned ok_before = j.ok;
 
@@ -278,8 +315,9 @@ static void test_full_lane_drops(void **state)
 	pair_close(&p);
 }
 
-/* A socket released while datagrams for it wait in the lane stays open
- * until they are sent, then closes. */
+/* A descriptor released while datagrams for it wait in the lane stays
+ * open until they are sent, then closes, even though the socket's owner
+ * closed its own descriptor at once (libnice does so when a stream goes). */
 static void test_release_after_queued(void **state)
 {
 	struct workers *ws;
@@ -287,11 +325,9 @@ static void test_release_after_queued(void **state)
 	struct pair p;
 	struct gate g;
 	struct push j = { 0 };
-	int fd;
 
 	(void)state;
 	pair_open(&p);
-	fd = g_socket_get_fd(p.tx);
 	assert_int_equal(workers_alloc(&ws, 2), 0);
 	assert_int_equal(lanes_alloc(&ls, ws, 64), 0);
 	j.lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
@@ -300,17 +336,78 @@ static void test_release_after_queued(void **state)
 	j.release = true;
 	gate_close(&g, workers_get(ws, 1));
 	assert_int_equal(worker_call(workers_get(ws, 0), push_run, &j), 0);
-	assert_null(p.tx); /* the lane holds the only reference now */
-	assert_true(fcntl(fd, F_GETFD) >= 0);
+	assert_null(p.tx); /* the owner's descriptor is closed: the lane's is left */
+	assert_false(port_free(p.from_port));
 	gate_open(&g);
 	for (unsigned i = 0; i < 10; i++)
 		expect_datagram(p.rx, i);
 	assert_int_equal(worker_call(workers_get(ws, 1), noop, NULL), 0);
-	assert_true(fcntl(fd, F_GETFD) < 0); /* closed after its datagrams */
+	assert_true(port_free(p.from_port)); /* closed after its datagrams */
 	workers_free(ws);
 	lanes_free(ls);
 	g_mutex_clear(&g.lock);
 	g_cond_clear(&g.cond);
+	pair_close(&p);
+}
+
+/* One worker floods a lane (a room sending more than the other worker can
+ * take); the other worker still runs its own work between passes over the
+ * lane. The flood stops when that work has run, or after 20 s (a worker
+ * that stays in the lane for that long fails the test). */
+#define FLOOD_MAX_US (20 * G_USEC_PER_SEC)
+
+struct flood {
+	struct lane *lane;
+	struct pair *p;
+	gint started, stop;
+	unsigned long rounds;
+};
+
+static void flood_run(void *arg)
+{
+	struct flood *f = arg;
+	uint8_t buf[1200] = { 0 };
+
+	int64_t until = g_get_monotonic_time() + FLOOD_MAX_US;
+
+	g_atomic_int_set(&f->started, 1);
+	while (!g_atomic_int_get(&f->stop) &&
+	       ((f->rounds & 1023) || g_get_monotonic_time() < until)) {
+		f->rounds++;
+		(void)lane_send(f->lane, f->p->fd, (const struct sockaddr *)&f->p->to,
+				sizeof(f->p->to), buf, sizeof(buf));
+	}
+}
+
+static void stop_flood(void *arg)
+{
+	g_atomic_int_set(&((struct flood *)arg)->stop, 1);
+}
+
+static void test_flood_does_not_starve(void **state)
+{
+	struct workers *ws;
+	struct lanes *ls;
+	struct pair p;
+	struct flood f = { 0 };
+
+	(void)state;
+	pair_open(&p);
+	assert_int_equal(workers_alloc(&ws, 2), 0);
+	assert_int_equal(lanes_alloc(&ls, ws, 512), 0);
+	f.lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
+	f.p = &p;
+	assert_int_equal(worker_post(workers_get(ws, 0), flood_run, &f), 0);
+	/* let the flood start, then ask worker 1 for its own work */
+	while (!g_atomic_int_get(&f.started))
+		g_usleep(1000);
+	g_usleep(20000);
+	assert_int_equal(worker_post(workers_get(ws, 1), stop_flood, &f), 0);
+	assert_int_equal(worker_call(workers_get(ws, 0), noop, NULL), 0); /* flood over */
+	assert_int_equal(g_atomic_int_get(&f.stop), 1);
+	assert_true(f.rounds > 0);
+	workers_free(ws);
+	lanes_free(ls);
 	pair_close(&p);
 }
 
@@ -322,6 +419,7 @@ int main(void)
 		cmocka_unit_test(test_order_and_contents),
 		cmocka_unit_test(test_full_lane_drops),
 		cmocka_unit_test(test_release_after_queued),
+		cmocka_unit_test(test_flood_does_not_starve),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
