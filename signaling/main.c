@@ -20,8 +20,10 @@
 
 #include <glib-unix.h>
 #include <glib/gstdio.h>
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <sys/resource.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -96,6 +98,29 @@ static int open_data(struct app *app)
 	return err ? 1 : 0;
 }
 
+/* Every participant holds a few descriptors (a UDP socket per connection,
+ * its duplicate for a send lane, the event stream's TCP connection): the
+ * usual soft limit of 1024 would cap a server at a few hundred people, so
+ * take what the hard limit allows. */
+static void raise_fd_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) != 0 || rl.rlim_cur >= rl.rlim_max)
+		return;
+	rlim_t was = rl.rlim_cur;
+
+	rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > 1048576 ? 1048576 : rl.rlim_max;
+	if (rl.rlim_cur <= was)
+		return;
+	if (setrlimit(RLIMIT_NOFILE, &rl) == 0)
+		log_info("open files limit raised from %lu to %lu", (unsigned long)was,
+			 (unsigned long)rl.rlim_cur);
+	else
+		log_warn("open files limit stays at %lu (%s): a few hundred participants at most",
+			 (unsigned long)was, g_strerror(errno));
+}
+
 /* The DTLS certificate (loaded or generated), SRTP, and the media settings
  * every room uses. */
 static int media_init(struct app *app)
@@ -104,6 +129,7 @@ static int media_init(struct app *app)
 	char fp[DTLS_FP_STR_MAX];
 	int err;
 
+	raise_fd_limit();
 	if (srtp_global_init())
 		log_warn("SRTP runs on libsrtp2's own primitives (slower)");
 	if (cfg->cert_file[0])

@@ -2,11 +2,12 @@
 // flags), start-up refusals, and the `parleyd token` subcommand.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile } from 'node:fs/promises';
+import { writeFile, readFile } from 'node:fs/promises';
+import { spawn } from 'node:child_process';
 import { join as pathJoin } from 'node:path';
 import {
   startServer, api, keyArgs, runParleyd, makeTempDir, removeDir, errorOf,
-  API_KEY, API_SECRET, OTHER_KEY, OTHER_SECRET, SOURCE_DIR,
+  API_KEY, API_SECRET, OTHER_KEY, OTHER_SECRET, SOURCE_DIR, PARLEYD,
 } from './lib.mjs';
 
 const KEYS = `${API_KEY}:${API_SECRET}`;
@@ -133,6 +134,30 @@ describe('configuration', () => {
   it('--check-config refuses what starting would refuse (a positional argument)', async () => {
     const r = await runParleyd(['--dev', '--check-config', 'extra']);
     assert.equal(r.code, 2, r.stdout);
+  });
+
+  it('raises its soft open-files limit to the hard one at start', async () => {
+    // prlimit (util-linux) lowers the soft limit, then execs parleyd (same pid)
+    const proc = spawn('prlimit', ['--nofile=256:', PARLEYD, '--dev', '--http-port', '0',
+      '--http-bind', '127.0.0.1', '--data-dir', pathJoin(dir, 'nofile'), '--log-level', 'info'],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    proc.stderr.setEncoding('utf8');
+    const listening = new Promise((res, rej) => {
+      proc.stderr.on('data', (d) => { err += d; if (/listening on/.test(err)) res(); });
+      proc.on('exit', (code) => rej(new Error(`parleyd exited ${code}: ${err}`)));
+    });
+    try {
+      await listening;
+      const limits = await readFile(`/proc/${proc.pid}/limits`, 'utf8');
+      const [, soft, hard] = limits.match(/^Max open files\s+(\S+)\s+(\S+)/m);
+      assert.match(err, /open files limit raised from 256 to \d+/);
+      assert.equal(soft, hard === 'unlimited' ? '1048576' : String(Math.min(Number(hard), 1048576)));
+    } finally {
+      const exited = new Promise((res) => proc.on('exit', res));
+      proc.kill('SIGTERM');
+      await exited;
+    }
   });
 
   it('production mode without API keys refuses to start', async () => {
