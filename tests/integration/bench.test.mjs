@@ -53,7 +53,10 @@ test('fanout: one publisher, three subscribers through the API', async () => {
   const { report } = await bench(['-n', '3', '-d', '2', '-w', '1', 'fanout']);
   assert.equal(report.scenario, 'fanout');
   checkRuns(report, 3);
-  for (const r of report.runs) assert.ok(r.publisher.rtp_sent > 0);
+  for (const r of report.runs) {
+    assert.ok(r.publisher.rtp_sent > 0);
+    assert.equal(r.server.lane_sent, 0, 'a room of 3 sends from its own worker');
+  }
 });
 
 test('fanout through WHIP and WHEP', async () => {
@@ -135,6 +138,7 @@ test('parallel fanout over three workers: API and WHEP viewers, and repair under
       .match(/^parley_lane_sent_total (\d+)$/m)[1]);
     const { report } = await bench(['-n', '6', '-d', '2', '-w', '1', 'fanout'], par);
     checkRuns(report, 6);
+    for (const r of report.runs) assert.ok(r.server.lane_sent > 0, JSON.stringify(r.server));
     const afterApi = await lanes();
     assert.ok(afterApi > 0, 'datagrams went out through lanes');
     const whep = await bench(['-n', '6', '-d', '2', '-w', '1', '--whep', 'fanout'], par);

@@ -92,6 +92,8 @@ void report_parse_metrics(const char *text, struct server_sample *s)
 	s->retransmits = metric(text, "parley_retransmits_total");
 	s->send_errors = metric(text, "parley_media_send_errors_total");
 	s->srtp_errors = metric(text, "parley_srtp_errors_total");
+	s->lane_sent = metric(text, "parley_lane_sent_total");
+	s->lane_full = metric(text, "parley_lane_full_total");
 }
 
 /* Figures derived from one run. */
@@ -124,6 +126,16 @@ static void derive(const struct report *rep, const struct run_result *r, struct 
 	d->loss_pct = r->expected ? 100.0 * (double)r->lost / (double)r->expected : 0;
 }
 
+/* The share of the datagrams parleyd sent that another worker sent for the
+ * room's (media/lanes.h), in percent. */
+static double lane_share(const struct run_result *r)
+{
+	uint64_t out = (r->end.rtp_out - r->start.rtp_out);
+	uint64_t lanes = r->end.lane_sent - r->start.lane_sent;
+
+	return out ? 100.0 * (double)lanes / (double)out : 0;
+}
+
 void report_print_table(const struct report *rep, FILE *f)
 {
 	fprintf(f, "\nparley-bench %s: %d subscribers, video %s, packets up to %d B", rep->scenario,
@@ -149,6 +161,10 @@ void report_print_table(const struct report *rep, FILE *f)
 					d.rss_per_sub_kib);
 			fprintf(f, "\n");
 		}
+		if (r->end.lane_sent > r->start.lane_sent || r->end.lane_full > r->start.lane_full)
+			fprintf(f, "    lanes         %.0f%% of the datagrams sent by another worker, "
+				"%llu found a lane full\n",
+				lane_share(r), (unsigned long long)(r->end.lane_full - r->start.lane_full));
 		fprintf(f, "    subscribers   %u started, %u failed, %u connected, %u got every stream\n",
 			r->viewers, r->failed, r->connected, r->receiving);
 		fprintf(f, "    loss          %.3f%% (%llu of %llu), %llu duplicates, %llu reordered\n",
@@ -195,6 +211,10 @@ static json_t *run_json(const struct report *rep, const struct run_result *r)
 		      (json_int_t)r->receiving, "rtx_received", (json_int_t)r->rtx_in);
 	json_object_set_new(json_object_get(j, "viewers"), "nacks_sent",
 			    json_integer((json_int_t)r->nacks_out));
+	json_object_set_new(json_object_get(j, "server"), "lane_sent",
+			    json_integer((json_int_t)(r->end.lane_sent - r->start.lane_sent)));
+	json_object_set_new(json_object_get(j, "server"), "lane_full",
+			    json_integer((json_int_t)(r->end.lane_full - r->start.lane_full)));
 	if (rep->have_proc) {
 		json_t *s = json_object_get(j, "server");
 

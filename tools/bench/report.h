@@ -15,6 +15,7 @@
 struct server_sample {
 	int64_t at_us;
 	uint64_t rtp_in, rtp_out, bytes_in, bytes_out, retransmits, send_errors, srtp_errors;
+	uint64_t lane_sent, lane_full; /* datagrams sent by another worker (parallel fanout) */
 	bool have_proc;
 	double cpu_s;
 	uint64_t rss_kib;
