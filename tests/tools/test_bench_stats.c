@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 
@@ -159,6 +160,62 @@ static void test_proc_parsers(void **state)
 	assert_int_equal(bench_proc_cpu(0x7ffffff0, &s), ENOENT);
 }
 
+/* Threads named like parleyd's media workers, found by index in this
+ * process's /proc/self/task, one of them having used some CPU. */
+static GMutex park_lock;
+static GCond park_cond;
+static bool park_open;
+static gint burnt;
+
+static gpointer park(gpointer data)
+{
+	if (data) { /* use 50 ms of CPU first (of its own, whatever the load) */
+		volatile unsigned long x = 0;
+		struct timespec ts;
+
+		do {
+			for (int i = 0; i < 100000; i++)
+				x++;
+			clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+		} while (ts.tv_sec == 0 && ts.tv_nsec < 50000000);
+		g_atomic_int_set(&burnt, 1);
+	}
+	g_mutex_lock(&park_lock);
+	while (!park_open)
+		g_cond_wait(&park_cond, &park_lock);
+	g_mutex_unlock(&park_lock);
+	return NULL;
+}
+
+static void test_proc_threads(void **state)
+{
+	GThread *w0 = g_thread_new("worker-0", park, NULL);
+	GThread *w2 = g_thread_new("worker-2", park, (gpointer)1);
+	GThread *other = g_thread_new("worker-x", park, NULL);
+	double s[4] = { -1, -1, -1, -1 };
+	unsigned n = 99;
+
+	(void)state;
+	while (!g_atomic_int_get(&burnt))
+		g_usleep(1000);
+	assert_int_equal(bench_proc_threads_cpu(getpid(), "worker-", s, 4, &n), 0);
+	assert_int_equal(n, 3);            /* worker-0 .. worker-2; worker-x is not one */
+	assert_true(s[0] >= 0 && s[0] < 0.05);
+	assert_true(s[1] == 0);            /* no worker-1 */
+	assert_true(s[2] > 0);             /* it used 50 ms */
+	assert_true(s[3] == 0);
+	assert_int_equal(bench_proc_threads_cpu(getpid(), "nosuch-", s, 4, &n), 0);
+	assert_int_equal(n, 0);
+	assert_int_equal(bench_proc_threads_cpu(0x7ffffff0, "worker-", s, 4, &n), ENOENT);
+	g_mutex_lock(&park_lock);
+	park_open = true;
+	g_cond_broadcast(&park_cond);
+	g_mutex_unlock(&park_lock);
+	g_thread_join(w0);
+	g_thread_join(w2);
+	g_thread_join(other);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -168,6 +225,7 @@ int main(void)
 		cmocka_unit_test(test_seq_big_jump_forgets_old_window),
 		cmocka_unit_test(test_hist_percentiles),
 		cmocka_unit_test(test_sendlog),
+		cmocka_unit_test(test_proc_threads),
 		cmocka_unit_test(test_proc_parsers),
 	};
 

@@ -155,6 +155,13 @@ void report_print_table(const struct report *rep, FILE *f)
 		if (rep->have_proc) {
 			fprintf(f, "    server CPU    %10.2f s (%.1f%% of one core)\n", d.cpu_s, d.cpu_pct);
 			fprintf(f, "    forwarded     %10.0f pkt per CPU-second\n", d.fwd_per_cpu_s);
+			if (r->end.n_workers > 1 && r->end.n_workers == r->start.n_workers) {
+				fprintf(f, "    workers      ");
+				for (unsigned w = 0; w < r->end.n_workers; w++)
+					fprintf(f, " %s%.2f s", w ? "/ " : "",
+						r->end.worker_cpu_s[w] - r->start.worker_cpu_s[w]);
+				fprintf(f, " (media workers' CPU)\n");
+			}
 			fprintf(f, "    server RSS    %10llu KiB", (unsigned long long)r->end.rss_kib);
 			if (r->rss_before_kib && r->viewers > 1)
 				fprintf(f, " (%+.0f KiB per subscriber after the first)",
@@ -221,6 +228,14 @@ static json_t *run_json(const struct report *rep, const struct run_result *r)
 		json_object_set_new(s, "cpu_seconds", json_real(d.cpu_s));
 		json_object_set_new(s, "cpu_percent", json_real(d.cpu_pct));
 		json_object_set_new(s, "forwarded_per_cpu_second", json_real(d.fwd_per_cpu_s));
+		if (r->end.n_workers == r->start.n_workers) {
+			json_t *w = json_array();
+
+			for (unsigned i = 0; i < r->end.n_workers; i++)
+				json_array_append_new(w, json_real(r->end.worker_cpu_s[i] -
+								   r->start.worker_cpu_s[i]));
+			json_object_set_new(s, "worker_cpu_seconds", w);
+		}
 		json_object_set_new(s, "rss_kib", json_integer((json_int_t)r->end.rss_kib));
 		json_object_set_new(s, "rss_per_subscriber_kib",
 				    r->rss_before_kib && r->viewers > 1 ? json_real(d.rss_per_sub_kib)

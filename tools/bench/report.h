@@ -18,6 +18,8 @@ struct server_sample {
 	uint64_t lane_sent, lane_full; /* datagrams sent by another worker (parallel fanout) */
 	bool have_proc;
 	double cpu_s;
+	double worker_cpu_s[16];  /* parleyd's media workers ("worker-N") */
+	unsigned n_workers;
 	uint64_t rss_kib;
 };
 

@@ -50,9 +50,12 @@ static void server_sample(const struct bench_opts *o, struct server_sample *s)
 		report_parse_metrics(res.body, s);
 	bench_http_res_clear(&res);
 	g_free(url);
-	if (o->server_pid > 0)
+	if (o->server_pid > 0) {
 		s->have_proc = bench_proc_cpu(o->server_pid, &s->cpu_s) == 0 &&
 			       bench_proc_rss_kib(o->server_pid, &s->rss_kib) == 0;
+		(void)bench_proc_threads_cpu(o->server_pid, "worker-", s->worker_cpu_s,
+					     G_N_ELEMENTS(s->worker_cpu_s), &s->n_workers);
+	}
 }
 
 static void progress(const struct bench_opts *o, const char *what, int second,

@@ -248,6 +248,48 @@ int bench_proc_cpu(pid_t pid, double *seconds)
 	return err;
 }
 
+int bench_proc_threads_cpu(pid_t pid, const char *prefix, double *seconds, unsigned max,
+			   unsigned *n)
+{
+	char path[64];
+	GDir *dir;
+	const char *tid;
+	size_t plen = strlen(prefix);
+
+	*n = 0;
+	for (unsigned i = 0; i < max; i++)
+		seconds[i] = 0;
+	snprintf(path, sizeof(path), "/proc/%ld/task", (long)pid);
+	dir = g_dir_open(path, 0, NULL);
+	if (!dir)
+		return ENOENT;
+	while ((tid = g_dir_read_name(dir))) {
+		char *comm = NULL, *stat = NULL, *file;
+		double s;
+
+		file = g_strdup_printf("%s/%s/comm", path, tid);
+		if (g_file_get_contents(file, &comm, NULL, NULL) && !strncmp(comm, prefix, plen)) {
+			char *end;
+			unsigned long i = strtoul(comm + plen, &end, 10);
+
+			g_free(file);
+			file = g_strdup_printf("%s/%s/stat", path, tid);
+			if (end != comm + plen && (*end == '\n' || !*end) && i < max &&
+			    g_file_get_contents(file, &stat, NULL, NULL) &&
+			    bench_proc_parse_stat(stat, sysconf(_SC_CLK_TCK), &s) == 0) {
+				seconds[i] = s;
+				if (i + 1 > *n)
+					*n = (unsigned)i + 1;
+			}
+		}
+		g_free(file);
+		g_free(comm);
+		g_free(stat);
+	}
+	g_dir_close(dir);
+	return 0;
+}
+
 int bench_proc_rss_kib(pid_t pid, uint64_t *kib)
 {
 	char *text = NULL;

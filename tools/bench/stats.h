@@ -79,6 +79,12 @@ bool bench_sendlog_get(const struct bench_sendlog *l, uint16_t seq, int64_t *us)
 int bench_proc_cpu(pid_t pid, double *seconds);
 /* Resident memory in KiB (VmRSS). Returns 0, ENOENT or EBADMSG. */
 int bench_proc_rss_kib(pid_t pid, uint64_t *kib);
+/* CPU seconds of the threads of `pid` whose name starts with `prefix`
+ * (parleyd's media workers are "worker-0", "worker-1", ...), in the order of
+ * their index: seconds[i] for "<prefix>i", up to `max`; *n is one more than
+ * the highest index found (0: none). Returns 0 or ENOENT. */
+int bench_proc_threads_cpu(pid_t pid, const char *prefix, double *seconds, unsigned max,
+			   unsigned *n);
 /* Parsers of the two files' text, for tests. */
 int bench_proc_parse_stat(const char *text, long ticks_per_s, double *seconds);
 int bench_proc_parse_status(const char *text, uint64_t *kib);
