@@ -12,6 +12,7 @@
 #include "media/ice.h"
 #include "media/lanes.h"
 #include "media/base/worker.h"
+#include "tests/media/gate.h"
 
 struct peer {
 	struct ice_agent *a;
@@ -125,6 +126,22 @@ static void connect_pair(GMainContext *ctx, struct peer *a, struct peer *b)
 	RUN_UNTIL(ctx, a->state == ICE_STATE_CONNECTED && b->state == ICE_STATE_CONNECTED);
 }
 
+/* ICE restart on both sides (new credentials, the candidates again) until
+ * both are connected again. */
+static void restart_pair(GMainContext *ctx, struct peer *a, struct peer *b)
+{
+	a->done = b->done = false;
+	assert_int_equal(ice_agent_restart(a->a), 0);
+	assert_int_equal(ice_agent_restart(b->a), 0);
+	assert_int_equal(ice_agent_set_remote_credentials(a->a, ice_agent_ufrag(b->a),
+							  ice_agent_pwd(b->a)), 0);
+	assert_int_equal(ice_agent_set_remote_credentials(b->a, ice_agent_ufrag(a->a),
+							  ice_agent_pwd(a->a)), 0);
+	ice_agent_remote_gathering_done(a->a);
+	ice_agent_remote_gathering_done(b->a);
+	RUN_UNTIL(ctx, a->state == ICE_STATE_CONNECTED && b->state == ICE_STATE_CONNECTED);
+}
+
 static void test_connect_send_restart(void **state)
 {
 	GMainContext *ctx = g_main_context_new();
@@ -152,18 +169,9 @@ static void test_connect_send_restart(void **state)
 
 	/* ICE restart on both sides: new credentials, candidates again. */
 	char *old = g_strdup(ice_agent_ufrag(a.a));
-	a.done = b.done = false;
-	assert_int_equal(ice_agent_restart(a.a), 0);
-	assert_int_equal(ice_agent_restart(b.a), 0);
+	restart_pair(ctx, &a, &b);
 	assert_string_not_equal(old, ice_agent_ufrag(a.a));
 	g_free(old);
-	assert_int_equal(ice_agent_set_remote_credentials(a.a, ice_agent_ufrag(b.a),
-							  ice_agent_pwd(b.a)), 0);
-	assert_int_equal(ice_agent_set_remote_credentials(b.a, ice_agent_ufrag(a.a),
-							  ice_agent_pwd(a.a)), 0);
-	ice_agent_remote_gathering_done(a.a);
-	ice_agent_remote_gathering_done(b.a);
-	RUN_UNTIL(ctx, a.state == ICE_STATE_CONNECTED && b.state == ICE_STATE_CONNECTED);
 	g_string_truncate(b.got, 0);
 	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"again", 5), 0);
 	RUN_UNTIL(ctx, b.got->len == 5);
@@ -174,25 +182,6 @@ static void test_connect_send_restart(void **state)
 	g_source_unref(src);
 	g_main_context_pop_thread_default(ctx);
 	g_main_context_unref(ctx);
-}
-
-/* Holds a worker busy until opened. */
-struct gate {
-	GMutex lock;
-	GCond cond;
-	bool entered, open;
-};
-
-static void gate_run(void *arg)
-{
-	struct gate *g = arg;
-
-	g_mutex_lock(&g->lock);
-	g->entered = true;
-	g_cond_broadcast(&g->cond);
-	while (!g->open)
-		g_cond_wait(&g->cond, &g->lock);
-	g_mutex_unlock(&g->lock);
 }
 
 /* An agent that sends through a lane (media/lanes.h): datagrams go out on
@@ -224,37 +213,19 @@ static void test_lane_send_and_free_with_queued(void **state)
 	RUN_UNTIL(ctx, b.got->len == 4);
 	assert_string_equal(b.got->str, "lane");
 
-	a.done = b.done = false;
-	assert_int_equal(ice_agent_restart(a.a), 0);
-	assert_int_equal(ice_agent_restart(b.a), 0);
-	assert_int_equal(ice_agent_set_remote_credentials(a.a, ice_agent_ufrag(b.a),
-							  ice_agent_pwd(b.a)), 0);
-	assert_int_equal(ice_agent_set_remote_credentials(b.a, ice_agent_ufrag(a.a),
-							  ice_agent_pwd(a.a)), 0);
-	ice_agent_remote_gathering_done(a.a);
-	ice_agent_remote_gathering_done(b.a);
-	RUN_UNTIL(ctx, a.state == ICE_STATE_CONNECTED && b.state == ICE_STATE_CONNECTED);
+	restart_pair(ctx, &a, &b);
 	g_string_truncate(b.got, 0);
 	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"after", 5), 0);
 	RUN_UNTIL(ctx, b.got->len == 5);
 
 	/* the lane's worker is busy: the last datagram waits in the lane while
 	 * the agent goes */
-	g_mutex_init(&g.lock);
-	g_cond_init(&g.cond);
-	assert_int_equal(worker_post(workers_get(ws, 1), gate_run, &g), 0);
-	g_mutex_lock(&g.lock);
-	while (!g.entered)
-		g_cond_wait(&g.cond, &g.lock);
-	g_mutex_unlock(&g.lock);
+	gate_close(&g, workers_get(ws, 1));
 	g_string_truncate(b.got, 0);
 	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"last", 4), 0);
 	ice_agent_free(a.a);
 	a.a = NULL;
-	g_mutex_lock(&g.lock);
-	g.open = true;
-	g_cond_broadcast(&g.cond);
-	g_mutex_unlock(&g.lock);
+	gate_open(&g);
 	RUN_UNTIL(ctx, b.got->len == 4);
 	assert_string_equal(b.got->str, "last");
 
@@ -262,8 +233,7 @@ static void test_lane_send_and_free_with_queued(void **state)
 	peer_clear(&b);
 	workers_free(ws);
 	lanes_free(ls);
-	g_mutex_clear(&g.lock);
-	g_cond_clear(&g.cond);
+	gate_clear(&g);
 	g_source_destroy(src);
 	g_source_unref(src);
 	g_main_context_pop_thread_default(ctx);

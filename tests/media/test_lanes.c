@@ -21,6 +21,7 @@
 #include "media/base/counters.h"
 #include "media/base/worker.h"
 #include "media/lanes.h"
+#include "tests/media/gate.h"
 
 /* A receiving socket on 127.0.0.1, the GSocket that sends to it (bound to
  * 127.0.0.1:from_port) and the duplicate of its descriptor the lane uses. */
@@ -147,45 +148,6 @@ static void noop(void *arg)
 	(void)arg;
 }
 
-/* Holds a worker busy until released, so that a lane into it fills up. */
-struct gate {
-	GMutex lock;
-	GCond cond;
-	bool entered, open;
-};
-
-static void gate_run(void *arg)
-{
-	struct gate *g = arg;
-
-	g_mutex_lock(&g->lock);
-	g->entered = true;
-	g_cond_broadcast(&g->cond);
-	while (!g->open)
-		g_cond_wait(&g->cond, &g->lock);
-	g_mutex_unlock(&g->lock);
-}
-
-static void gate_close(struct gate *g, struct worker *w)
-{
-	g_mutex_init(&g->lock);
-	g_cond_init(&g->cond);
-	g->entered = g->open = false;
-	assert_int_equal(worker_post(w, gate_run, g), 0);
-	g_mutex_lock(&g->lock);
-	while (!g->entered)
-		g_cond_wait(&g->cond, &g->lock);
-	g_mutex_unlock(&g->lock);
-}
-
-static void gate_open(struct gate *g)
-{
-	g_mutex_lock(&g->lock);
-	g->open = true;
-	g_cond_broadcast(&g->cond);
-	g_mutex_unlock(&g->lock);
-}
-
 static void test_get(void **state)
 {
 	struct workers *ws;
@@ -310,8 +272,7 @@ static void test_full_lane_drops(void **state)
 	assert_int_equal(after.lane_sent - before.lane_sent, 26);
 	workers_free(ws);
 	lanes_free(ls);
-	g_mutex_clear(&g.lock);
-	g_cond_clear(&g.cond);
+	gate_clear(&g);
 	pair_close(&p);
 }
 
@@ -345,8 +306,7 @@ static void test_release_after_queued(void **state)
 	assert_true(port_free(p.from_port)); /* closed after its datagrams */
 	workers_free(ws);
 	lanes_free(ls);
-	g_mutex_clear(&g.lock);
-	g_cond_clear(&g.cond);
+	gate_clear(&g);
 	pair_close(&p);
 }
 
