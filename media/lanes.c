@@ -51,7 +51,6 @@ struct sink {
 };
 
 struct lanes {
-	struct workers *ws;     /* borrowed */
 	unsigned n;
 	unsigned slots;
 	GMutex lock;            /* making lanes; orphans */
@@ -62,9 +61,9 @@ struct lanes {
 };
 
 /* Sends what the lane holds now (not what comes while it sends: a producer
- * that keeps up must not keep this worker from everything else); returns
- * the number of datagrams. @thread the lane's worker */
-static unsigned drain(struct lane *l)
+ * that keeps up must not keep this worker from everything else). @thread
+ * the lane's worker */
+static void drain(struct lane *l)
 {
 	unsigned tail = atomic_load_explicit(&l->tail, memory_order_relaxed);
 	unsigned head = atomic_load_explicit(&l->head, memory_order_acquire);
@@ -84,7 +83,6 @@ static unsigned drain(struct lane *l)
 		MEDIA_COUNT(lane_sent, n - failed);
 	if (failed)
 		MEDIA_COUNT(send_errors, failed);
-	return n;
 }
 
 static bool sink_pending(struct sink *s)
@@ -147,7 +145,6 @@ int lanes_alloc(struct lanes **out, struct workers *ws, unsigned slots)
 	if (slots < 16 || slots > 65536 || (slots & (slots - 1)))
 		return EINVAL;
 	ls = g_new0(struct lanes, 1);
-	ls->ws = ws;
 	ls->n = n;
 	ls->slots = slots;
 	g_mutex_init(&ls->lock);

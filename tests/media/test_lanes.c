@@ -148,6 +148,30 @@ static void noop(void *arg)
 	(void)arg;
 }
 
+/* What most tests use: two workers, lanes of `slots` slots, the lane from
+ * worker 0 to worker 1, and a socket pair to send through it. */
+struct rig {
+	struct workers *ws;
+	struct lanes *ls;
+	struct lane *lane;
+	struct pair p;
+};
+
+static void rig_open(struct rig *r, unsigned slots)
+{
+	pair_open(&r->p);
+	assert_int_equal(workers_alloc(&r->ws, 2), 0);
+	assert_int_equal(lanes_alloc(&r->ls, r->ws, slots), 0);
+	r->lane = lanes_get(r->ls, workers_get(r->ws, 0), workers_get(r->ws, 1));
+}
+
+static void rig_close(struct rig *r)
+{
+	workers_free(r->ws);
+	lanes_free(r->ls);
+	pair_close(&r->p);
+}
+
 static void test_get(void **state)
 {
 	struct workers *ws;
@@ -196,19 +220,15 @@ static void test_bad_args(void **state)
  * other one; they are counted as sent through a lane. */
 static void test_order_and_contents(void **state)
 {
-	struct workers *ws;
-	struct lanes *ls;
-	struct pair p;
+	struct rig r;
 	struct media_counters before, after;
 	struct push j = { 0 };
 
 	(void)state;
-	pair_open(&p);
-	assert_int_equal(workers_alloc(&ws, 2), 0);
-	assert_int_equal(lanes_alloc(&ls, ws, 64), 0);
+	rig_open(&r, 64);
 	media_counters_sum(&before);
-	j.lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
-	j.p = &p;
+	j.lane = r.lane;
+	j.p = &r.p;
 	/* several rounds of 40 (the lane holds 64), the receiver reading as
 	 * they come */
 	for (unsigned round = 0; round < 20; round++) {
@@ -216,20 +236,18 @@ static void test_order_and_contents(void **state)
 
 		j.first = round * 40;
 		j.n = 40;
-		assert_int_equal(worker_call(workers_get(ws, 0), push_run, &j), 0);
+		assert_int_equal(worker_call(workers_get(r.ws, 0), push_run, &j), 0);
 		assert_int_equal(j.ok - ok_before, 40);
 		for (unsigned i = j.first; i < j.first + 40; i++)
-			expect_datagram(p.rx, i);
+			expect_datagram(r.p.rx, i);
 	}
-	expect_nothing(p.rx);
+	expect_nothing(r.p.rx);
 	assert_int_equal(j.full, 0);
 	/* the worker counts after a batch: let it finish the one it is in */
-	assert_int_equal(worker_call(workers_get(ws, 1), noop, NULL), 0);
+	assert_int_equal(worker_call(workers_get(r.ws, 1), noop, NULL), 0);
 	media_counters_sum(&after);
 	assert_int_equal(after.lane_sent - before.lane_sent, 800);
-	workers_free(ws);
-	lanes_free(ls);
-	pair_close(&p);
+	rig_close(&r);
 }
 
 /* A lane whose worker is busy holds `slots` datagrams and refuses the rest
@@ -237,43 +255,37 @@ static void test_order_and_contents(void **state)
  * is free. */
 static void test_full_lane_drops(void **state)
 {
-	struct workers *ws;
-	struct lanes *ls;
-	struct pair p;
+	struct rig r;
 	struct gate g;
 	struct media_counters before, after;
 	struct push j = { 0 };
 
 	(void)state;
-	pair_open(&p);
-	assert_int_equal(workers_alloc(&ws, 2), 0);
-	assert_int_equal(lanes_alloc(&ls, ws, 16), 0);
-	j.lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
-	j.p = &p;
+	rig_open(&r, 16);
+	j.lane = r.lane;
+	j.p = &r.p;
 	j.n = 20;
 	media_counters_sum(&before);
-	gate_close(&g, workers_get(ws, 1));
-	assert_int_equal(worker_call(workers_get(ws, 0), push_run, &j), 0);
+	gate_close(&g, workers_get(r.ws, 1));
+	assert_int_equal(worker_call(workers_get(r.ws, 0), push_run, &j), 0);
 	assert_int_equal(j.ok, 16);
 	assert_int_equal(j.full, 4);
-	expect_nothing(p.rx);
+	expect_nothing(r.p.rx);
 	gate_open(&g);
 	for (unsigned i = 0; i < 16; i++)
-		expect_datagram(p.rx, i);
+		expect_datagram(r.p.rx, i);
 	/* the lane is usable again */
 	j.first = 100;
 	j.n = 10;
-	assert_int_equal(worker_call(workers_get(ws, 0), push_run, &j), 0);
+	assert_int_equal(worker_call(workers_get(r.ws, 0), push_run, &j), 0);
 	for (unsigned i = 100; i < 110; i++)
-		expect_datagram(p.rx, i);
-	assert_int_equal(worker_call(workers_get(ws, 1), noop, NULL), 0);
+		expect_datagram(r.p.rx, i);
+	assert_int_equal(worker_call(workers_get(r.ws, 1), noop, NULL), 0);
 	media_counters_sum(&after);
 	assert_int_equal(after.lane_full - before.lane_full, 4);
 	assert_int_equal(after.lane_sent - before.lane_sent, 26);
-	workers_free(ws);
-	lanes_free(ls);
 	gate_clear(&g);
-	pair_close(&p);
+	rig_close(&r);
 }
 
 /* A descriptor released while datagrams for it wait in the lane stays
@@ -281,33 +293,27 @@ static void test_full_lane_drops(void **state)
  * closed its own descriptor at once (libnice does so when a stream goes). */
 static void test_release_after_queued(void **state)
 {
-	struct workers *ws;
-	struct lanes *ls;
-	struct pair p;
+	struct rig r;
 	struct gate g;
 	struct push j = { 0 };
 
 	(void)state;
-	pair_open(&p);
-	assert_int_equal(workers_alloc(&ws, 2), 0);
-	assert_int_equal(lanes_alloc(&ls, ws, 64), 0);
-	j.lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
-	j.p = &p;
+	rig_open(&r, 64);
+	j.lane = r.lane;
+	j.p = &r.p;
 	j.n = 10;
 	j.release = true;
-	gate_close(&g, workers_get(ws, 1));
-	assert_int_equal(worker_call(workers_get(ws, 0), push_run, &j), 0);
-	assert_null(p.tx); /* the owner's descriptor is closed: the lane's is left */
-	assert_false(port_free(p.from_port));
+	gate_close(&g, workers_get(r.ws, 1));
+	assert_int_equal(worker_call(workers_get(r.ws, 0), push_run, &j), 0);
+	assert_null(r.p.tx); /* the owner's descriptor is closed: the lane's is left */
+	assert_false(port_free(r.p.from_port));
 	gate_open(&g);
 	for (unsigned i = 0; i < 10; i++)
-		expect_datagram(p.rx, i);
-	assert_int_equal(worker_call(workers_get(ws, 1), noop, NULL), 0);
-	assert_true(port_free(p.from_port)); /* closed after its datagrams */
-	workers_free(ws);
-	lanes_free(ls);
+		expect_datagram(r.p.rx, i);
+	assert_int_equal(worker_call(workers_get(r.ws, 1), noop, NULL), 0);
+	assert_true(port_free(r.p.from_port)); /* closed after its datagrams */
 	gate_clear(&g);
-	pair_close(&p);
+	rig_close(&r);
 }
 
 /* One worker floods a lane (a room sending more than the other worker can
@@ -346,29 +352,23 @@ static void stop_flood(void *arg)
 
 static void test_flood_does_not_starve(void **state)
 {
-	struct workers *ws;
-	struct lanes *ls;
-	struct pair p;
+	struct rig r;
 	struct flood f = { 0 };
 
 	(void)state;
-	pair_open(&p);
-	assert_int_equal(workers_alloc(&ws, 2), 0);
-	assert_int_equal(lanes_alloc(&ls, ws, 512), 0);
-	f.lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
-	f.p = &p;
-	assert_int_equal(worker_post(workers_get(ws, 0), flood_run, &f), 0);
+	rig_open(&r, 512);
+	f.lane = r.lane;
+	f.p = &r.p;
+	assert_int_equal(worker_post(workers_get(r.ws, 0), flood_run, &f), 0);
 	/* let the flood start, then ask worker 1 for its own work */
 	while (!g_atomic_int_get(&f.started))
 		g_usleep(1000);
 	g_usleep(20000);
-	assert_int_equal(worker_post(workers_get(ws, 1), stop_flood, &f), 0);
-	assert_int_equal(worker_call(workers_get(ws, 0), noop, NULL), 0); /* flood over */
+	assert_int_equal(worker_post(workers_get(r.ws, 1), stop_flood, &f), 0);
+	assert_int_equal(worker_call(workers_get(r.ws, 0), noop, NULL), 0); /* flood over */
 	assert_int_equal(g_atomic_int_get(&f.stop), 1);
 	assert_true(f.rounds > 0);
-	workers_free(ws);
-	lanes_free(ls);
-	pair_close(&p);
+	rig_close(&r);
 }
 
 int main(void)
