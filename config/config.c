@@ -79,6 +79,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("media", "local_addrs", CFG_ADDRS, local_addrs, "", "IP addresses to gather ICE candidates on, \"a;b\"; empty = every interface"),
 	K_UINT("media", "port_min", port_min, "0", 0, 65535, "lowest UDP port for media, 0 = any"),
 	K_UINT("media", "port_max", port_max, "0", 0, 65535, "highest UDP port for media, 0 = any"),
+	K_UINT("media", "udp_port", udp_port, "0", 0, 65535, "one UDP port per media worker from this one (ICE-lite), 0 = a port per connection"),
 	K("media", "public_ip", CFG_ADDR_OPT, public_ip, "", "address announced in ICE host candidates (NAT 1:1), empty = none"),
 	K_UINT("media", "max_tracks", max_tracks, "8", 1, 64, "tracks one participant may publish"),
 	K_UINT("media", "connect_timeout", connect_timeout, "20", 5, 120, "seconds for ICE and DTLS to connect"),

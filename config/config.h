@@ -64,6 +64,8 @@ struct config {
 	                           candidates on; empty = every interface */
 	unsigned port_min;      /* UDP port range for media, 0 = any; default 0 */
 	unsigned port_max;      /* default 0; both or neither, min <= max */
+	unsigned udp_port;      /* media worker i listens on udp_port + i (ICE-lite);
+	                           0 = a port per connection (full ICE); default 0 */
 	char *public_ip;        /* owned; announced in host candidates (NAT 1:1); "" = none */
 	unsigned max_tracks;    /* tracks one participant may publish, 1..64; default 8 */
 	unsigned connect_timeout; /* seconds for ICE + DTLS to connect, 5..120; default 20 */

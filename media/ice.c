@@ -3,8 +3,10 @@
 #include "media/ice.h"
 #include "media/base/log.h"
 #include "media/lanes.h"
+#include "media/udpmux.h"
 
 #include <agent.h>
+#include <openssl/rand.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
@@ -20,7 +22,9 @@
 #define ICE_SOCKET_BUFFER (4 * 1024 * 1024)
 
 struct ice_agent {
-	NiceAgent *agent;      /* owned */
+	NiceAgent *agent;      /* owned; NULL when lite */
+	struct udpmux *mux;    /* borrowed; NULL for full ICE */
+	struct udpmux_ep *ep;  /* owned, when lite */
 	guint stream;
 	GMainContext *ctx;     /* borrowed */
 	struct ice_handlers h;
@@ -254,6 +258,129 @@ static void agent_configure(struct ice_agent *a, const struct ice_params *p)
 	g_signal_connect(a->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), a);
 }
 
+/* --- ICE-lite on a worker's port (media/udpmux.h) -------------------------- */
+
+/* `n` random ice-chars (RFC 8839 §5.4): 6 bits of randomness each. */
+static int random_ice_chars(char *out, size_t n)
+{
+	static const char set[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	uint8_t r[64];
+
+	if (n >= sizeof(r) || RAND_bytes(r, (int)n) != 1)
+		return EIO;
+	for (size_t i = 0; i < n; i++)
+		out[i] = set[r[i] & 63];
+	out[n] = '\0';
+	return 0;
+}
+
+/* Fresh credentials: 16 chars of ufrag (96 bits, unique on the mux), 24 of
+ * password (144 bits; RFC 8445 asks for at least 128). */
+static int lite_credentials(struct ice_agent *a)
+{
+	char ufrag[17], pwd[25];
+	int err = EEXIST;
+
+	for (int i = 0; i < 4 && err == EEXIST; i++) {
+		if (random_ice_chars(ufrag, 16) || random_ice_chars(pwd, 24))
+			return EIO;
+		err = a->ep ? udpmux_ep_restart(a->ep, ufrag, pwd) : 0;
+	}
+	if (err)
+		return err;
+	g_free(a->ufrag);
+	g_free(a->pwd);
+	a->ufrag = g_strdup(ufrag);
+	a->pwd = g_strdup(pwd);
+	return 0;
+}
+
+static void lite_on_recv(void *arg, uint8_t *buf, size_t len)
+{
+	struct ice_agent *a = arg;
+
+	a->h.recv(a->arg, buf, len);
+}
+
+static void lite_on_selected(void *arg)
+{
+	struct ice_agent *a = arg;
+
+	g_strlcpy(a->pair, udpmux_ep_pair_str(a->ep), sizeof(a->pair));
+	log_debug("selected pair %s", a->pair);
+	state_set(a, ICE_STATE_CONNECTED);
+}
+
+static const struct udpmux_ep_handlers lite_h = {
+	.recv = lite_on_recv,
+	.selected = lite_on_selected,
+};
+
+static int lite_alloc(struct ice_agent *a)
+{
+	int err = EEXIST;
+
+	for (int i = 0; i < 4 && err == EEXIST; i++) {
+		err = lite_credentials(a);
+		if (!err)
+			err = udpmux_ep_alloc(&a->ep, a->mux, a->ufrag, a->pwd, &lite_h, a);
+	}
+	return err;
+}
+
+/* Our host candidates: one per socket of the mux, on its port. */
+static void lite_gather(struct ice_agent *a)
+{
+	for (unsigned i = 0; i < udpmux_n_local(a->mux); i++) {
+		/* RFC 8445 §5.1.2.1: host type preference 126, the first address preferred */
+		uint32_t prio = (126u << 24) | ((65535u - i) << 8) | 255u;
+		char *line = g_strdup_printf("candidate:%u 1 udp %u %s %u typ host", i + 1, prio,
+					     udpmux_local_addr(a->mux, i), udpmux_port(a->mux));
+		char *out = announce(a, line);
+
+		g_ptr_array_add(a->local_cands, g_strdup(out));
+		a->h.candidate(a->arg, out);
+		g_free(out);
+		g_free(line);
+	}
+	a->gathered = true;
+	a->h.gathering_done(a->arg);
+}
+
+static int lite_send(struct ice_agent *a, const uint8_t *buf, size_t len)
+{
+	const struct sockaddr *to;
+	socklen_t tolen;
+	int fd;
+
+	/* The mux's socket lives as long as the worker pool: no dup needed. */
+	if (a->lane && udpmux_ep_dest(a->ep, &fd, &to, &tolen) == 0 &&
+	    lane_send(a->lane, fd, to, tolen, buf, len) == 0)
+		return 0;
+	return udpmux_ep_send(a->ep, buf, len);
+}
+
+static int lite_restart(struct ice_agent *a)
+{
+	GPtrArray *cands = a->local_cands;
+	int err = lite_credentials(a);
+
+	if (err)
+		return err;
+	/* Media goes on over the selected path until the peer nominates one
+	 * with the new credentials: the state stays as it is. */
+	a->local_cands = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < cands->len; i++) {
+		g_ptr_array_add(a->local_cands, g_strdup(g_ptr_array_index(cands, i)));
+		a->h.candidate(a->arg, g_ptr_array_index(cands, i));
+	}
+	g_ptr_array_free(cands, TRUE);
+	if (a->gathered)
+		a->h.gathering_done(a->arg);
+	return 0;
+}
+
 int ice_agent_alloc(struct ice_agent **out, const struct ice_params *p,
 		    const struct ice_handlers *h, void *arg)
 {
@@ -268,6 +395,14 @@ int ice_agent_alloc(struct ice_agent **out, const struct ice_params *p,
 	a->lane = p->lane;
 	a->lane_fd = -1;
 	a->local_cands = g_ptr_array_new_with_free_func(g_free);
+	a->mux = p->mux;
+	if (a->mux) {
+		err = lite_alloc(a);
+		if (err)
+			goto fail;
+		*out = a;
+		return 0;
+	}
 	/* No NICE_AGENT_OPTION_CONSENT_FRESHNESS: libnice 0.1.21 declares the
 	 * pair failed after a few lost consent checks (seen at 5% loss within
 	 * 10 s), far sooner than RFC 7675's 30 s. A peer that is really gone is
@@ -319,6 +454,7 @@ void ice_agent_free(struct ice_agent *a)
 		}
 		g_object_unref(a->agent);
 	}
+	udpmux_ep_free(a->ep);
 	direct_clear(a);
 	g_ptr_array_free(a->local_cands, TRUE);
 	g_free(a->ufrag);
@@ -339,6 +475,10 @@ const char *ice_agent_pwd(const struct ice_agent *a)
 
 int ice_agent_gather(struct ice_agent *a)
 {
+	if (a->mux) {
+		lite_gather(a);
+		return 0;
+	}
 	if (!nice_agent_gather_candidates(a->agent, a->stream)) {
 		log_warn("no local address to gather candidates on");
 		return EIO;
@@ -352,6 +492,8 @@ int ice_agent_set_remote_credentials(struct ice_agent *a, const char *ufrag, con
 	if (!ufrag || !pwd || strlen(ufrag) < 4 || strlen(ufrag) > 256 || strlen(pwd) < 22 ||
 	    strlen(pwd) > 256)
 		return EINVAL;
+	if (a->mux) /* lite: the peer's checks carry its ufrag; it checks our answers */
+		return 0;
 	return nice_agent_set_remote_credentials(a->agent, a->stream, ufrag, pwd) ? 0 : EINVAL;
 }
 
@@ -387,6 +529,8 @@ int ice_agent_add_remote_candidate(struct ice_agent *a, const char *cand)
 		cand += 2;
 	if (strlen(cand) > 512 || !g_str_has_prefix(cand, "candidate:") || !cand_valid(cand))
 		return EBADMSG;
+	if (a->mux) /* lite: the peer's addresses are learnt from its checks */
+		return 0;
 	line = g_strconcat("a=", cand, NULL);
 	c = nice_agent_parse_remote_candidate_sdp(a->agent, a->stream, line);
 	g_free(line);
@@ -402,8 +546,16 @@ int ice_agent_add_remote_candidate(struct ice_agent *a, const char *cand)
 	return n == 1 ? 0 : EBADMSG;
 }
 
+void ice_agent_set_remote_lite(struct ice_agent *a)
+{
+	if (a->agent)
+		g_object_set(a->agent, "controlling-mode", TRUE, NULL);
+}
+
 void ice_agent_remote_gathering_done(struct ice_agent *a)
 {
+	if (a->mux)
+		return;
 	nice_agent_peer_candidate_gathering_done(a->agent, a->stream);
 }
 
@@ -413,6 +565,8 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 
 	if (a->state != ICE_STATE_CONNECTED && a->state != ICE_STATE_DISCONNECTED)
 		return ENOTCONN;
+	if (a->mux)
+		return lite_send(a, buf, len);
 	if (a->direct && a->lane_fd >= 0 &&
 	    lane_send(a->lane, a->lane_fd, (const struct sockaddr *)&a->direct_to,
 		      a->direct_len, buf, len) == 0)
@@ -433,6 +587,8 @@ int ice_agent_restart(struct ice_agent *a)
 {
 	GPtrArray *cands = a->local_cands;
 
+	if (a->mux)
+		return lite_restart(a);
 	direct_clear(a); /* until a pair is selected again */
 	if (!nice_agent_restart_stream(a->agent, a->stream))
 		return EIO;
@@ -448,6 +604,11 @@ int ice_agent_restart(struct ice_agent *a)
 	if (a->gathered)
 		a->h.gathering_done(a->arg);
 	return 0;
+}
+
+bool ice_agent_is_lite(const struct ice_agent *a)
+{
+	return a->mux != NULL;
 }
 
 const char *ice_agent_pair_str(const struct ice_agent *a)

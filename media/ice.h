@@ -1,9 +1,10 @@
-/* ice.h - ICE for one transport, on libnice: full ICE (RFC 8445), one
- * stream with one component (BUNDLE and rtcp-mux), trickle both ways,
- * ICE restart; the peer's consent checks are answered, ours are not enforced
- * (see ice.c). Gathering is limited to the
- * configured local addresses and UDP port range; host candidates can be
- * announced with a public address (NAT 1:1).
+/* ice.h - ICE for one transport, one stream with one component (BUNDLE
+ * and rtcp-mux), ICE restart. Two kinds: full ICE (RFC 8445) on libnice,
+ * trickle both ways; the peer's consent checks are answered, ours are not
+ * enforced (see ice.c). Or ICE-lite on a worker's shared UDP port
+ * (media/udpmux.h): host candidates only, the peer controls. Full ICE
+ * gathers on the configured local addresses and UDP port range; host
+ * candidates of both kinds can be announced with a public address (NAT 1:1).
  *
  * An agent lives on one GMainContext (its room's worker): every call and
  * every callback happens on that context's thread. */
@@ -26,6 +27,7 @@ enum ice_state {
 };
 
 struct lane;
+struct udpmux;
 
 struct ice_params {
 	GMainContext *ctx;            /* borrowed: the owner's context */
@@ -39,6 +41,10 @@ struct ice_params {
 	bool rx_stamps;               /* kernel receive stamps (ice_agent_rx_time) */
 	struct lane *lane;            /* borrowed, NULL: send on ctx's thread; else
 					 direct UDP sends go out on the lane's worker */
+	struct udpmux *mux;           /* borrowed, NULL: full ICE on libnice with a
+					 socket per agent; else ICE-lite on the mux
+					 (ctx's; media/udpmux.h): local_addrs, ports,
+					 STUN server and `controlling` do not apply */
 };
 
 struct ice_handlers {
@@ -78,6 +84,14 @@ int ice_agent_set_remote_credentials(struct ice_agent *a, const char *ufrag, con
  * .local name that cannot be resolved). @thread ctx */
 int ice_agent_add_remote_candidate(struct ice_agent *a, const char *cand);
 
+/* The peer is ICE-lite (a=ice-lite in its SDP): a full agent then takes
+ * the controlling role whoever offered (RFC 8445 §6.1.1). Only before
+ * ice_agent_gather: libnice keeps its role once gathering started (the
+ * peer's 487 answer then switches it, a round trip later), so an answerer
+ * that knows the offer is lite should rather be made controlling. Nothing
+ * for a lite agent. @thread ctx */
+void ice_agent_set_remote_lite(struct ice_agent *a);
+
 /* The peer has sent all its candidates. @thread ctx */
 void ice_agent_remote_gathering_done(struct ice_agent *a);
 
@@ -90,6 +104,9 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len);
 /* ICE restart: new local credentials, checks start again once the peer's
  * new credentials and candidates are set. Returns 0 or EIO. @thread ctx */
 int ice_agent_restart(struct ice_agent *a);
+
+/* Whether the agent is ICE-lite (an a=ice-lite line in our SDP). @thread any */
+bool ice_agent_is_lite(const struct ice_agent *a);
 
 /* The selected pair as "local-ip:port <-> remote-ip:port" for logs, or "".
  * @thread ctx */

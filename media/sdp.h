@@ -320,6 +320,7 @@ struct sdp_transport_params {
 	const struct sdp_candidate *candidates; /* borrowed; may be none (trickled later) */
 	unsigned n_candidates;
 	bool end_of_candidates;                 /* all candidates are listed */
+	bool ice_lite;                          /* a=ice-lite (and no trickle) */
 };
 
 /* What the server accepts of one codec. */

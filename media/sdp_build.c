@@ -30,7 +30,8 @@ static int transport_check(const struct sdp_transport_params *t)
 	return ok ? 0 : EINVAL;
 }
 
-static int session_init(struct sdp *s, const char *id, const char *version)
+static int session_init(struct sdp *s, const char *id, const char *version,
+			const struct sdp_transport_params *t)
 {
 	if ((id && !sdp_is_digits(id, 1, 32)) || (version && !sdp_is_digits(version, 1, 32)))
 		return EINVAL;
@@ -38,7 +39,10 @@ static int session_init(struct sdp *s, const char *id, const char *version)
 	s->sess_id = sdp_model_str(s, id ? id : "0");
 	s->sess_version = sdp_model_str(s, version ? version : "1");
 	s->name = "-";
-	s->ice_trickle = true;
+	/* A lite agent has all its candidates in the description; trickling
+	 * is the full agent's business. */
+	s->ice_lite = t->ice_lite;
+	s->ice_trickle = !t->ice_lite;
 	return 0;
 }
 
@@ -365,7 +369,7 @@ int sdp_answer_build(struct sdp **out, const struct sdp *offer, const struct sdp
 	if (!out || !offer || !p || offer->n_media > SDP_MAX_MEDIA || transport_check(&p->local))
 		return EINVAL;
 	s = sdp_model_new();
-	err = session_init(s, p->sess_id, p->sess_version);
+	err = session_init(s, p->sess_id, p->sess_version, &p->local);
 	s->extmap_allow_mixed = offer->extmap_allow_mixed;
 	for (unsigned i = 0; i < offer->n_media && !err; i++)
 		err = answer_media(s, offer, i, p, answer_allowed(offer, s, i, p));
@@ -534,7 +538,7 @@ int sdp_offer_build(struct sdp **out, const struct sdp_offer_params *p)
 	    transport_check(&p->local))
 		return EINVAL;
 	s = sdp_model_new();
-	err = session_init(s, p->sess_id, p->sess_version);
+	err = session_init(s, p->sess_id, p->sess_version, &p->local);
 	s->extmap_allow_mixed = p->extmap_allow_mixed;
 	s->msid_semantic = "WMS *";
 	for (unsigned i = 0; i < p->n_media && !err; i++)

@@ -287,6 +287,7 @@ int transport_alloc(struct transport **out, const struct transport_params *p,
 		.public_ip = p->public_ip,
 		.rx_stamps = p->rx_stamps,
 		.lane = p->lane,
+		.mux = p->mux,
 	};
 	int err;
 
@@ -328,6 +329,16 @@ void transport_free(struct transport *t)
 int transport_gather(struct transport *t)
 {
 	return ice_agent_gather(t->ice);
+}
+
+bool transport_ice_lite(const struct transport *t)
+{
+	return ice_agent_is_lite(t->ice);
+}
+
+void transport_set_remote_lite(struct transport *t)
+{
+	ice_agent_set_remote_lite(t->ice);
 }
 
 const char *transport_ice_ufrag(const struct transport *t)

@@ -24,6 +24,7 @@ struct transport;
 struct pktbuf;
 
 struct lane;
+struct udpmux;
 
 struct transport_params {
 	GMainContext *ctx;              /* borrowed */
@@ -37,6 +38,9 @@ struct transport_params {
 	bool rx_stamps;                 /* kernel receive stamps (transport_rx_time) */
 	struct lane *lane;              /* borrowed: outgoing datagrams are sent by
 					   another worker (media/lanes.h); NULL: here */
+	struct udpmux *mux;             /* borrowed: ICE-lite on this worker's shared
+					   port (media/udpmux.h); NULL: full ICE with
+					   a port of its own */
 	const char *name;               /* for logs: "room/pid/pub" */
 };
 
@@ -75,6 +79,10 @@ int transport_gather(struct transport *t);
 
 /* Local ICE credentials and the DTLS fingerprint ("sha-256") for the SDP. */
 const char *transport_ice_ufrag(const struct transport *t);
+/* Whether our end is ICE-lite (transport_params.mux). @thread ctx */
+bool transport_ice_lite(const struct transport *t);
+/* The peer is ICE-lite: we control (see ice_agent_set_remote_lite). @thread ctx */
+void transport_set_remote_lite(struct transport *t);
 const char *transport_ice_pwd(const struct transport *t);
 /* The local candidates gathered so far ("candidate:..." strings, borrowed). */
 const char *const *transport_local_candidates(const struct transport *t, unsigned *n);

@@ -18,6 +18,7 @@ int transport_sdp_local(struct transport *t, const struct dtls_cert *cert,
 	memset(lp, 0, sizeof(*lp));
 	lp->ice_ufrag = transport_ice_ufrag(t);
 	lp->ice_pwd = transport_ice_pwd(t);
+	lp->ice_lite = transport_ice_lite(t);
 	if (dtls_cert_fingerprint(cert, "sha-256", fp, sizeof(fp)) ||
 	    dtls_fingerprint_parse(fp, lp->fingerprint.bytes, sizeof(lp->fingerprint.bytes),
 				   &fp_len))
@@ -76,6 +77,8 @@ int transport_sdp_apply_remote(struct transport *t, const struct sdp *s, bool is
 	}
 	if (!ufrag || !pwd || !fp->len)
 		return EPROTO;
+	if (s->ice_lite)
+		transport_set_remote_lite(t);
 	/* Offer actpass/active: we are the DTLS server. Answer active: server. */
 	if (setup == SDP_SETUP_PASSIVE)
 		role = DTLS_ROLE_CLIENT;

@@ -29,6 +29,7 @@
 
 struct dtls_cert;
 struct lanes;
+struct udpmux;
 struct workers;
 struct pktbuf;
 struct retx;
@@ -51,6 +52,9 @@ struct sfu_cfg {
 	struct lanes *lanes;             /* borrowed, NULL: none */
 	struct workers *workers;         /* borrowed, with lanes */
 	unsigned parallel_fanout;
+	/* ICE-lite on one port per worker: muxes[worker_index(w)] for a
+	 * connection on worker w; NULL: a port per connection (full ICE). */
+	struct udpmux **muxes;           /* borrowed */
 };
 
 /* What a pmedia asks of its room (callbacks into room.c). */

@@ -382,6 +382,7 @@ static int transport_make(struct pmedia *pm, bool sub, struct transport **out)
 		.cert = pm->cfg->cert,
 		.connect_timeout_s = pm->cfg->connect_timeout_s,
 		.name = name,
+		.mux = pm->cfg->muxes ? pm->cfg->muxes[worker_index(pm->w)] : NULL,
 	};
 	int err;
 

@@ -174,6 +174,12 @@ static void metrics(struct http_req *req, void *arg)
 		metric(m, "parley_lane_full_total",
 		       "Datagrams a room's worker sent itself because the other worker's lane was full.",
 		       mc.lane_full);
+		metric(m, "parley_stun_rejected_total",
+		       "STUN messages on the media port dropped: malformed, unknown ufrag, failed integrity.",
+		       mc.stun_rejected);
+		metric(m, "parley_udp_unknown_total",
+		       "Datagrams on the media port from an address no connection checked.",
+		       mc.udp_unknown);
 		http_respond_text(req, 200, "text/plain; version=0.0.4", m->str, m->len);
 		g_string_free(m, TRUE);
 	}

@@ -12,6 +12,7 @@
 #include "rooms/rooms.h"
 #include "rooms/sfu.h"
 #include "media/lanes.h"
+#include "media/udpmux.h"
 #include "rooms/store.h"
 #include "signaling/api.h"
 #include "signaling/http.h"
@@ -38,6 +39,8 @@ struct app {
 	struct dtls_cert *cert;
 	struct sfu_cfg sfu;
 	struct lanes *lanes;
+	struct udpmux **muxes; /* owned, one per worker; NULL: none */
+	unsigned n_muxes;
 	GMainLoop *loop;
 };
 
@@ -156,6 +159,51 @@ static int media_init(struct app *app)
 	return 0;
 }
 
+/* [media] udp_port: every worker's ICE-lite port (media/udpmux.h). */
+static int muxes_start(struct app *app)
+{
+	const struct config *cfg = app->cfg;
+	unsigned n = workers_count(app->workers);
+
+	if (!cfg->udp_port)
+		return 0;
+	if (cfg->udp_port + n - 1 > 65535) {
+		log_err("[media] udp_port %u: %u workers need ports up to %u", cfg->udp_port, n,
+			cfg->udp_port + n - 1);
+		return 1;
+	}
+	app->muxes = g_new0(struct udpmux *, n);
+	app->n_muxes = n;
+	for (unsigned i = 0; i < n; i++) {
+		struct worker *w = workers_get(app->workers, i);
+		int err = udpmux_alloc(&app->muxes[i], worker_context(w), app->sfu.local_addrs,
+				       cfg->udp_port + i);
+
+		if (err) {
+			log_err("cannot use UDP port %u for media: %s", cfg->udp_port + i,
+				g_strerror(err));
+			return 1;
+		}
+	}
+	app->sfu.muxes = app->muxes;
+	if (n == 1)
+		log_info("media on UDP port %u (ICE-lite)", cfg->udp_port);
+	else
+		log_info("media on UDP ports %u-%u, one per worker (ICE-lite)", cfg->udp_port,
+			 cfg->udp_port + n - 1);
+	return 0;
+}
+
+static void muxes_free(struct app *app)
+{
+	if (!app->muxes)
+		return;
+	for (unsigned i = 0; i < app->n_muxes; i++)
+		udpmux_free(app->muxes[i]);
+	g_free(app->muxes);
+	app->muxes = NULL;
+}
+
 static int start(struct app *app)
 {
 	const struct config *cfg = app->cfg;
@@ -190,6 +238,8 @@ static int start(struct app *app)
 	}
 	app->sfu.lanes = app->lanes;
 	app->sfu.workers = app->workers;
+	if (muxes_start(app))
+		return 1;
 	if (rooms_alloc(&app->rooms, &ro, app->workers, app->store)) {
 		log_err("cannot load the rooms from the store");
 		return 1;
@@ -238,6 +288,7 @@ static void stop(struct app *app)
 	sse_hub_free(app->hub);
 	workers_free(app->workers);
 	lanes_free(app->lanes); /* after the workers: they drain them */
+	muxes_free(app);        /* after the lanes: they send on the muxes' sockets */
 	store_close(app->store);
 	dtls_cert_unref(app->cert);
 	if (app->loop)

@@ -22,6 +22,9 @@ struct media_counters {
 	uint64_t ice_failures;        /* check lists failed on a connected transport */
 	uint64_t lane_sent;           /* datagrams sent by a worker for another (media/lanes.h) */
 	uint64_t lane_full;           /* datagrams sent by their own worker: the lane was full */
+	uint64_t stun_rejected;       /* STUN on a media port: malformed, unknown ufrag, bad
+					 integrity (media/udpmux.h) */
+	uint64_t udp_unknown;         /* datagrams on a media port from no checked address */
 };
 
 /* This thread's block (made on first use, kept until exit). @thread any */

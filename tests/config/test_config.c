@@ -614,7 +614,7 @@ static void test_conf_documents_every_key(void **state)
 
 	assert_true(g_file_get_contents(path, &text, NULL, NULL));
 	conf = conf_defaults(text);
-	assert_int_equal(g_hash_table_size(table), 37);
+	assert_int_equal(g_hash_table_size(table), 38);
 	assert_int_equal(g_hash_table_size(conf), g_hash_table_size(table));
 	g_hash_table_iter_init(&it, table);
 	while (g_hash_table_iter_next(&it, &key, &def)) {

@@ -156,6 +156,37 @@ test('parallel fanout over three workers: API and WHEP viewers, and repair under
   }
 });
 
+// ICE-lite on one port per worker ([media] udp_port, media/udpmux.h): the
+// bench's libnice clients do full ICE against it (the answers say
+// a=ice-lite), publishers, API and WHEP viewers, and a meeting; NACK/RTX
+// repair under loss; no check refused.
+test('ICE-lite worker ports: fanout, WHEP viewers, a meeting, and repair under loss', async () => {
+  const port = 20000 + 2 * Math.floor(Math.random() * 4000);
+  const lite = await startServer({ args: [...keyArgs(), '--workers', '2',
+    '--set', `media.udp_port=${port}`, '--set', 'media.parallel_fanout=2',
+    '--set', 'media.local_addrs=127.0.0.1'] });
+  try {
+    const metric = async (name) => Number((await api(lite.url, 'GET', '/metrics')).text
+      .match(new RegExp(`^${name} (\\d+)$`, 'm'))[1]);
+    const { report } = await bench(['-n', '6', '-d', '2', '-w', '1', 'fanout'], lite);
+    checkRuns(report, 6);
+    const whep = await bench(['-n', '4', '-d', '2', '-w', '1', '--whep', 'fanout'], lite);
+    checkRuns(whep.report, 4);
+    const meeting = await bench(['-N', '3', '-d', '2', '-w', '1', 'meeting'], lite);
+    checkRuns(meeting.report, 3);
+    await withLoss(3, async () => {
+      const lossy = await bench(['-n', '4', '-d', '4', '-w', '1', '--srtp', 'cm', '--no-audio',
+        '--video', '640x360@30:800', 'fanout'], lite);
+      checkRepaired(lossy.report, 4);
+    });
+    assert.equal(await metric('parley_stun_rejected_total'), 0);
+    assert.ok(await metric('parley_lane_sent_total') > 0, 'lanes send on the shared sockets');
+    assert.match(lite.log(), new RegExp(`media on UDP ports ${port}-${port + 1}`));
+  } finally {
+    assert.equal(await lite.stop(), 0, lite.log());
+  }
+});
+
 test('bad arguments are refused with a message', async () => {
   await assert.rejects(bench(['nosuch']), /a scenario/);
   await assert.rejects(bench(['--srtp', 'rot13', 'fanout']), /--srtp/);

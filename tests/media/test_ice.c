@@ -11,6 +11,7 @@
 
 #include "media/ice.h"
 #include "media/lanes.h"
+#include "media/udpmux.h"
 #include "media/base/worker.h"
 #include "tests/media/gate.h"
 
@@ -69,13 +70,14 @@ static const struct ice_handlers handlers = { on_cand, on_done, on_state, on_rec
 static const char *const loopback[] = { "127.0.0.1", NULL };
 
 static struct lane *next_lane; /* the next peer_init's, then NULL */
+static struct udpmux *next_mux; /* the same */
 
 static void peer_init(struct peer *p, GMainContext *ctx, bool controlling, unsigned pmin,
 		      unsigned pmax)
 {
 	struct ice_params prm = { .ctx = ctx, .controlling = controlling,
 				  .local_addrs = loopback, .port_min = pmin, .port_max = pmax,
-				  .lane = next_lane };
+				  .lane = next_lane, .mux = next_mux };
 
 	memset(p, 0, sizeof(*p));
 	p->min_port = pmin;
@@ -84,6 +86,7 @@ static void peer_init(struct peer *p, GMainContext *ctx, bool controlling, unsig
 	p->got = g_string_new(NULL);
 	p->held = g_ptr_array_new_with_free_func(g_free);
 	next_lane = NULL;
+	next_mux = NULL;
 	assert_int_equal(ice_agent_alloc(&p->a, &prm, &handlers, p), 0);
 	assert_non_null(ice_agent_ufrag(p->a));
 	assert_true(strlen(ice_agent_pwd(p->a)) >= 22);
@@ -240,6 +243,93 @@ static void test_lane_send_and_free_with_queued(void **state)
 	g_main_context_unref(ctx);
 }
 
+/* A full agent (libnice, controlling: the browser's part) and a lite one
+ * on a worker's shared port: connect, both directions, the lite side's
+ * datagrams through a lane, an ICE restart during which media goes on, and
+ * two lite agents on one port kept apart. */
+static void test_lite_with_full_peer(void **state)
+{
+	GMainContext *ctx = g_main_context_new();
+	GSource *src = g_timeout_source_new(50);
+	struct workers *ws;
+	struct lanes *ls;
+	struct udpmux *mux;
+	struct peer a, b, c, d;
+	struct udpmux_stats st;
+	char *old;
+
+	(void)state;
+	g_source_set_callback(src, tick, NULL, NULL);
+	g_source_attach(src, ctx);
+	g_main_context_push_thread_default(ctx);
+	assert_int_equal(workers_alloc(&ws, 2), 0);
+	assert_int_equal(lanes_alloc(&ls, ws, 64), 0);
+	assert_int_equal(udpmux_alloc(&mux, ctx, loopback, 0), 0);
+	assert_true(udpmux_port(mux) > 0);
+	/* made controlled (an answerer); told the peer is lite, it controls */
+	peer_init(&a, ctx, false, 0, 0);
+	ice_agent_set_remote_lite(a.a);
+	next_mux = mux;
+	next_lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
+	peer_init(&b, ctx, false /* ignored: lite is controlled */, 0, 0);
+	assert_true(ice_agent_is_lite(b.a));
+	assert_false(ice_agent_is_lite(a.a));
+	assert_int_equal(ice_agent_send(b.a, (const uint8_t *)"x", 1), ENOTCONN);
+	connect_pair(ctx, &a, &b);
+	assert_int_equal(b.n_cands, 1);
+	assert_non_null(strstr(ice_agent_pair_str(b.a), "127.0.0.1:"));
+	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"hello", 5), 0);
+	assert_int_equal(ice_agent_send(b.a, (const uint8_t *)"world", 5), 0);
+	RUN_UNTIL(ctx, b.got->len == 5 && a.got->len == 5);
+	assert_string_equal(b.got->str, "hello");
+	assert_string_equal(a.got->str, "world");
+
+	/* a second pair on the same port */
+	peer_init(&c, ctx, true, 0, 0);
+	next_mux = mux;
+	peer_init(&d, ctx, false, 0, 0);
+	connect_pair(ctx, &c, &d);
+	assert_int_equal(ice_agent_send(c.a, (const uint8_t *)"other", 5), 0);
+	assert_int_equal(ice_agent_send(d.a, (const uint8_t *)"reply", 5), 0);
+	RUN_UNTIL(ctx, d.got->len == 5 && c.got->len == 5);
+	assert_string_equal(d.got->str, "other");
+	assert_string_equal(c.got->str, "reply");
+	assert_int_equal(b.got->len, 5); /* nothing of theirs reached b */
+
+	/* restart: media keeps flowing on the old path, then the new one */
+	old = g_strdup(ice_agent_ufrag(b.a));
+	b.done = false;
+	assert_int_equal(ice_agent_restart(b.a), 0);
+	assert_true(b.done);
+	assert_string_not_equal(old, ice_agent_ufrag(b.a));
+	assert_int_equal(b.state, ICE_STATE_CONNECTED);
+	assert_int_equal(ice_agent_send(b.a, (const uint8_t *)"still", 5), 0);
+	RUN_UNTIL(ctx, a.got->len == 10);
+	restart_pair(ctx, &a, &b);
+	g_string_truncate(a.got, 0);
+	g_string_truncate(b.got, 0);
+	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"again", 5), 0);
+	assert_int_equal(ice_agent_send(b.a, (const uint8_t *)"AGAIN", 5), 0);
+	RUN_UNTIL(ctx, b.got->len == 5 && a.got->len == 5);
+	assert_string_equal(a.got->str, "AGAIN");
+	g_free(old);
+	udpmux_stats(mux, &st);
+	assert_int_equal(st.stun_rejected, 0); /* no role conflict either */
+	assert_true(st.stun_answered > 0);
+
+	peer_clear(&a);
+	peer_clear(&b);
+	peer_clear(&c);
+	peer_clear(&d);
+	workers_free(ws);
+	lanes_free(ls);
+	udpmux_free(mux);
+	g_source_destroy(src);
+	g_source_unref(src);
+	g_main_context_pop_thread_default(ctx);
+	g_main_context_unref(ctx);
+}
+
 static void test_bad_input(void **state)
 {
 	GMainContext *ctx = g_main_context_new();
@@ -300,6 +390,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_connect_send_restart),
 		cmocka_unit_test(test_lane_send_and_free_with_queued),
+		cmocka_unit_test(test_lite_with_full_peer),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_public_ip_announced),
 	};

@@ -511,11 +511,14 @@ static int offer_write(struct bench_peer *p, char **text)
 	return err;
 }
 
-static int transport_make(struct bench_peer *p)
+/* `remote_lite`: the server's offer says a=ice-lite, so we control even
+ * as the answerer (RFC 8445 §6.1.1). */
+static int transport_make(struct bench_peer *p, bool remote_lite)
 {
 	struct transport_params tp = {
 		.ctx = worker_context(p->p.w),
-		.ice_controlling = p->p.mode != BENCH_PEER_API_SUB, /* the offerer controls */
+		/* the offerer controls, or the full agent facing a lite one */
+		.ice_controlling = p->p.mode != BENCH_PEER_API_SUB || remote_lite,
 		.local_addrs = p->p.local_addrs,
 		.cert = p->p.cert,
 		.connect_timeout_s = 20,
@@ -533,7 +536,7 @@ static void job_offer(void *arg)
 	struct job *j = arg;
 	struct bench_peer *p = j->p;
 
-	j->err = transport_make(p);
+	j->err = transport_make(p, false);
 	if (!j->err)
 		j->err = offer_write(p, &j->text);
 	if (j->err)
@@ -625,7 +628,7 @@ static void job_sub_answer(void *arg)
 	}
 	j->text = NULL; /* the caller's */
 	if (!p->t)
-		j->err = transport_make(p);
+		j->err = transport_make(p, offer->ice_lite);
 	if (!j->err && transport_sdp_apply_remote(p->t, offer, false)) {
 		g_snprintf(j->msg, sizeof(j->msg), "the offer lacks ICE or DTLS parameters");
 		j->err = EPROTO;
