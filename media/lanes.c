@@ -12,6 +12,7 @@
 #include <stdint.h>
 #include <string.h>
 #include <sys/eventfd.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #define LANE_SLOTS_DEFAULT 512
@@ -60,6 +61,41 @@ struct lanes {
 	struct sink *sink;      /* owned, n */
 };
 
+/* Datagrams handed to one sendmmsg(): consecutive slots on one socket
+ * (with ICE-lite, every connection of a worker shares its socket). */
+#define DRAIN_BATCH 64
+
+/* Sends slots [tail, tail + n) of `l`, all on `fd`, in as few system calls
+ * as the kernel allows; a datagram the socket refuses is dropped, like a
+ * failed sendto. Returns how many failed. */
+static unsigned send_batch(struct lane *l, unsigned tail, unsigned n, int fd)
+{
+	struct mmsghdr msg[DRAIN_BATCH];
+	struct iovec iov[DRAIN_BATCH];
+	unsigned done = 0, failed = 0;
+
+	for (unsigned i = 0; i < n; i++) {
+		struct slot *s = &l->slots[(tail + i) & l->mask];
+
+		iov[i] = (struct iovec){ .iov_base = s->data, .iov_len = s->len };
+		msg[i] = (struct mmsghdr){ .msg_hdr = { .msg_name = &s->to, .msg_namelen = s->tolen,
+							.msg_iov = &iov[i], .msg_iovlen = 1 } };
+	}
+	while (done < n) {
+		int r = sendmmsg(fd, msg + done, n - done, MSG_DONTWAIT | MSG_NOSIGNAL);
+
+		if (r <= 0) { /* the first one failed: skip it */
+			failed++;
+			done++;
+			continue;
+		}
+		for (unsigned i = done; i < done + (unsigned)r; i++)
+			failed += msg[i].msg_len != iov[i].iov_len;
+		done += (unsigned)r;
+	}
+	return failed;
+}
+
 /* Sends what the lane holds now (not what comes while it sends: a producer
  * that keeps up must not keep this worker from everything else). @thread
  * the lane's worker */
@@ -67,20 +103,22 @@ static void drain(struct lane *l)
 {
 	unsigned tail = atomic_load_explicit(&l->tail, memory_order_relaxed);
 	unsigned head = atomic_load_explicit(&l->head, memory_order_acquire);
-	unsigned n = 0, failed = 0;
+	unsigned total = 0, failed = 0;
 
 	while (tail != head) {
-		const struct slot *s = &l->slots[tail & l->mask];
-		ssize_t sent = sendto(s->fd, s->data, s->len, MSG_DONTWAIT | MSG_NOSIGNAL,
-				      (const struct sockaddr *)&s->to, s->tolen);
+		int fd = l->slots[tail & l->mask].fd;
+		unsigned n = 1;
 
-		failed += sent != (ssize_t)s->len;
-		n++;
-		tail++;
+		while (n < DRAIN_BATCH && tail + n != head && l->slots[(tail + n) & l->mask].fd == fd)
+			n++;
+		failed += send_batch(l, tail, n, fd);
+		total += n;
+		tail += n;
+		/* the slots are free again once sent */
 		atomic_store_explicit(&l->tail, tail, memory_order_release);
 	}
-	if (n)
-		MEDIA_COUNT(lane_sent, n - failed);
+	if (total)
+		MEDIA_COUNT(lane_sent, total - failed);
 	if (failed)
 		MEDIA_COUNT(send_errors, failed);
 }

@@ -250,6 +250,71 @@ static void test_order_and_contents(void **state)
 	rig_close(&r);
 }
 
+/* Runs of datagrams for two sockets, queued while the lane's worker is
+ * busy: the worker sends each run in batches (one sendmmsg for up to 64 on
+ * a socket); each receiver gets its own, in order and intact. */
+struct mixed {
+	struct lane *lane;
+	struct pair *a, *b;
+	unsigned ok;
+};
+
+/* Datagram i goes to b when it is in a short run (7) after each long
+ * one (70) of a's. */
+static bool mixed_to_b(unsigned i)
+{
+	return i % 77 >= 70;
+}
+
+static void mixed_run(void *arg)
+{
+	struct mixed *j = arg;
+
+	for (unsigned i = 0; i < 230; i++) {
+		struct pair *p = mixed_to_b(i) ? j->b : j->a;
+		uint8_t buf[1200];
+
+		memset(buf, (int)(i & 0xff), sizeof(buf));
+		memcpy(buf, &i, sizeof(i));
+		j->ok += lane_send(j->lane, p->fd, (const struct sockaddr *)&p->to, sizeof(p->to),
+				   buf, sizeof(buf)) == 0;
+	}
+}
+
+static void test_batches_per_socket(void **state)
+{
+	struct rig r;
+	struct pair b;
+	struct gate g = { 0 };
+	struct mixed j = { 0 };
+	struct media_counters before, after;
+	int size = 1 << 20;
+
+	(void)state;
+	rig_open(&r, 256);
+	pair_open(&b);
+	assert_int_equal(setsockopt(r.p.rx, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)), 0);
+	j.lane = r.lane;
+	j.a = &r.p;
+	j.b = &b;
+	media_counters_sum(&before);
+	gate_close(&g, workers_get(r.ws, 1));
+	assert_int_equal(worker_call(workers_get(r.ws, 0), mixed_run, &j), 0);
+	assert_int_equal(j.ok, 230);
+	gate_open(&g);
+	for (unsigned i = 0; i < 230; i++)
+		expect_datagram(mixed_to_b(i) ? b.rx : r.p.rx, i);
+	expect_nothing(r.p.rx);
+	expect_nothing(b.rx);
+	assert_int_equal(worker_call(workers_get(r.ws, 1), noop, NULL), 0);
+	media_counters_sum(&after);
+	assert_int_equal(after.lane_sent - before.lane_sent, 230);
+	assert_int_equal(after.send_errors - before.send_errors, 0);
+	pair_close(&b);
+	rig_close(&r);
+	gate_clear(&g);
+}
+
 /* A lane whose worker is busy holds `slots` datagrams and refuses the rest
  * (counted: the caller sends those); the held ones go out once the worker
  * is free. */
@@ -377,6 +442,7 @@ int main(void)
 		cmocka_unit_test(test_get),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_order_and_contents),
+		cmocka_unit_test(test_batches_per_socket),
 		cmocka_unit_test(test_full_lane_drops),
 		cmocka_unit_test(test_release_after_queued),
 		cmocka_unit_test(test_flood_does_not_starve),
