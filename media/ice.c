@@ -492,8 +492,8 @@ int ice_agent_set_remote_credentials(struct ice_agent *a, const char *ufrag, con
 	if (!ufrag || !pwd || strlen(ufrag) < 4 || strlen(ufrag) > 256 || strlen(pwd) < 22 ||
 	    strlen(pwd) > 256)
 		return EINVAL;
-	if (a->mux) /* lite: the peer's checks carry its ufrag; it checks our answers */
-		return 0;
+	if (a->mux) /* lite: to check a path the peer moves to */
+		return udpmux_ep_set_remote(a->ep, ufrag, pwd);
 	return nice_agent_set_remote_credentials(a->agent, a->stream, ufrag, pwd) ? 0 : EINVAL;
 }
 

@@ -67,8 +67,15 @@ struct udpmux_ep {
 	void *arg;
 	char ufrag[257], pwd[257];
 	char old_ufrag[257], old_pwd[257]; /* before a restart, until nominated */
+	char rufrag[257], rpwd[257]; /* the peer's, to check a new path; "" unknown */
+	uint64_t tiebreaker;
 	GPtrArray *paths;        /* borrowed paths (the mux's table owns them) */
 	struct path *selected;   /* borrowed, one of paths */
+	/* A path the peer nominated while another was selected: it is used
+	 * once it answered our own check (see verify_path). */
+	struct path *verifying;  /* borrowed, one of paths, or NULL */
+	uint8_t verify_tid[STUN_TID_LEN];
+	int64_t verify_sent_us;
 	char pair[160];
 };
 
@@ -122,7 +129,7 @@ static void sa_str(const struct sockaddr_storage *sa, char *out, size_t size)
 		inet_ntop(AF_INET6, &sin6->sin6_addr, ip, sizeof(ip));
 		port = ntohs(sin6->sin6_port);
 	}
-	g_snprintf(out, size, "%s:%u", ip, port);
+	g_snprintf(out, size, sa->ss_family == AF_INET6 ? "[%s]:%u" : "%s:%u", ip, port);
 }
 
 /* --- endpoints and paths ----------------------------------------------------- */
@@ -136,11 +143,15 @@ static void path_drop(struct udpmux *m, struct path *p)
 		ep->selected = NULL;
 		ep->pair[0] = '\0';
 	}
+	if (ep->verifying == p)
+		ep->verifying = NULL;
 	g_hash_table_remove(m->by_addr, &p->key); /* frees p */
 }
 
 /* The path for a checked address, moved to `ep` if it belonged to another
- * endpoint (a new session from the same address and port). */
+ * endpoint (a new session from the same address and port), but not when
+ * it is that endpoint's selected path: then NULL. (A peer may claim any
+ * source address; a spoofed check must not cut another connection off.) */
 static struct path *path_get(struct udpmux *m, struct udpmux_ep *ep, unsigned sock,
 			     const struct sockaddr_storage *sa, socklen_t salen)
 {
@@ -153,6 +164,8 @@ static struct path *path_get(struct udpmux *m, struct udpmux_ep *ep, unsigned so
 		p->sock = sock;
 		return p;
 	}
+	if (p && p->ep->selected == p)
+		return NULL;
 	if (p)
 		path_drop(m, p);
 	if (ep->paths->len >= MAX_PATHS) { /* the oldest that is not selected */
@@ -180,14 +193,17 @@ static struct path *path_get(struct udpmux *m, struct udpmux_ep *ep, unsigned so
 
 static void select_path(struct udpmux_ep *ep, struct path *p)
 {
+	const char *local = ep->m->sock[p->sock].addr;
 	char remote[80];
 
 	if (ep->selected == p)
 		return;
 	ep->selected = p;
+	if (ep->verifying == p)
+		ep->verifying = NULL;
 	sa_str(&p->sa, remote, sizeof(remote));
-	g_snprintf(ep->pair, sizeof(ep->pair), "%s:%u <-> %s", ep->m->sock[p->sock].addr,
-		   ep->m->port, remote);
+	g_snprintf(ep->pair, sizeof(ep->pair), strchr(local, ':') ? "[%s]:%u <-> %s" :
+		   "%s:%u <-> %s", local, ep->m->port, remote);
 	ep->h.selected(ep->arg);
 }
 
@@ -220,8 +236,18 @@ int udpmux_ep_alloc(struct udpmux_ep **out, struct udpmux *m, const char *ufrag,
 	g_strlcpy(ep->ufrag, ufrag, sizeof(ep->ufrag));
 	g_strlcpy(ep->pwd, pwd, sizeof(ep->pwd));
 	ep->paths = g_ptr_array_new();
+	ep->tiebreaker = (uint64_t)g_random_int() << 32 | g_random_int();
 	g_hash_table_insert(m->by_ufrag, ep->ufrag, ep);
 	*out = ep;
+	return 0;
+}
+
+int udpmux_ep_set_remote(struct udpmux_ep *ep, const char *ufrag, const char *pwd)
+{
+	if (!ice_chars(ufrag, 4, 256) || !ice_chars(pwd, 22, 256))
+		return EINVAL;
+	g_strlcpy(ep->rufrag, ufrag, sizeof(ep->rufrag));
+	g_strlcpy(ep->rpwd, pwd, sizeof(ep->rpwd));
 	return 0;
 }
 
@@ -315,6 +341,63 @@ static void reply(struct udpmux *m, unsigned sock, const struct sockaddr_storage
 		     (const struct sockaddr *)to, tolen);
 }
 
+/* The peer nominated another path while one is selected (a new network,
+ * an ICE restart): media would go there at once, so a source address the
+ * peer merely claims could aim a media stream at any host. The lite agent
+ * sends a check of its own to it first (with the peer's credentials from
+ * its SDP) and moves on the authenticated answer (on_response). Without
+ * the peer's credentials the old path stays. A lost check is sent again
+ * at the peer's next nomination. */
+static void verify_path(struct udpmux *m, struct udpmux_ep *ep, struct path *p)
+{
+	uint8_t out[512];
+	struct stun_writer w;
+	char user[520];
+	size_t len = 0;
+	int64_t now = util_now_us();
+
+	if (!ep->rufrag[0])
+		return;
+	if (ep->verifying == p && now - ep->verify_sent_us < 200000)
+		return; /* one in flight */
+	g_snprintf(user, sizeof(user), "%s:%s", ep->rufrag, ep->ufrag);
+	stun_writer_init(&w, out, sizeof(out), STUN_BINDING, STUN_REQUEST, NULL);
+	stun_put(&w, STUN_ATTR_USERNAME, user, strlen(user));
+	/* a peer-reflexive candidate's priority (RFC 8445 §5.1.2.1, type 110) */
+	stun_put_u32(&w, STUN_ATTR_PRIORITY, (110u << 24) | (65535u << 8) | 255u);
+	stun_put_u64(&w, STUN_ATTR_ICE_CONTROLLED, ep->tiebreaker);
+	if (stun_writer_finish(&w, ep->rpwd, strlen(ep->rpwd), true, &len))
+		return;
+	memcpy(ep->verify_tid, out + 8, STUN_TID_LEN);
+	sa_str(&p->sa, user, sizeof(user));
+	log_debug("[%s] the peer nominated %s: checking it", ep->ufrag, user);
+	ep->verifying = p;
+	ep->verify_sent_us = now;
+	(void)sendto(m->sock[p->sock].fd, out, len, MSG_DONTWAIT | MSG_NOSIGNAL,
+		     (const struct sockaddr *)&p->sa, p->salen);
+}
+
+/* A response from a known path: the answer to verify_path's check? */
+static void on_response(struct udpmux *m, struct path *p, const struct stun_msg *res,
+			const struct sockaddr_storage *from)
+{
+	struct udpmux_ep *ep = p ? p->ep : NULL;
+
+	if (!ep || ep->verifying != p || memcmp(res->tid, ep->verify_tid, STUN_TID_LEN) != 0) {
+		reject(m, from, "a response to no check of ours");
+		return;
+	}
+	if (res->cls != STUN_SUCCESS ||
+	    stun_check_integrity(res, ep->rpwd, strlen(ep->rpwd))) {
+		reject(m, from, "our check of a new path failed");
+		ep->verifying = NULL;
+		return;
+	}
+	p->last_check_us = util_now_us();
+	log_debug("[%s] new path answered", ep->ufrag);
+	select_path(ep, p);
+}
+
 /* A binding request that passed the integrity check with `pwd`. */
 static void answer(struct udpmux *m, struct udpmux_ep *ep, const struct stun_msg *req,
 		   bool old_creds, unsigned sock, const struct sockaddr_storage *from,
@@ -351,16 +434,21 @@ static void answer(struct udpmux *m, struct udpmux_ep *ep, const struct stun_msg
 	reply(m, sock, from, fromlen, &w, pwd);
 	m->st.stun_answered++;
 	p = path_get(m, ep, sock, from, fromlen);
+	if (!p)
+		return; /* another connection's path: answered, nothing more */
 	p->last_check_us = util_now_us();
-	if (req->use_candidate) {
-		if (!old_creds)
-			forget_old(ep); /* the restart is done */
-		select_path(ep, p);
-	}
+	if (!req->use_candidate)
+		return;
+	if (!old_creds)
+		forget_old(ep); /* the restart is done */
+	if (!ep->selected)
+		select_path(ep, p); /* nothing is sent before DTLS, which needs both ways */
+	else if (ep->selected != p)
+		verify_path(m, ep, p);
 }
 
-static void on_stun(struct udpmux *m, unsigned sock, const uint8_t *buf, size_t len,
-		    const struct sockaddr_storage *from, socklen_t fromlen)
+static void on_stun(struct udpmux *m, struct path *known, unsigned sock, const uint8_t *buf,
+		    size_t len, const struct sockaddr_storage *from, socklen_t fromlen)
 {
 	struct stun_msg req;
 	char lfrag[257];
@@ -371,16 +459,28 @@ static void on_stun(struct udpmux *m, unsigned sock, const uint8_t *buf, size_t 
 		reject(m, from, "malformed");
 		return;
 	}
+	if (req.method == STUN_BINDING &&
+	    (req.cls == STUN_SUCCESS || req.cls == STUN_ERROR)) {
+		on_response(m, known, &req, from);
+		return;
+	}
 	if (req.method != STUN_BINDING || req.cls != STUN_REQUEST) {
-		/* indications (keep-alives) are fine; lite agents send no requests,
-		 * so a response is not ours */
-		if (req.cls != STUN_INDICATION)
+		if (req.cls != STUN_INDICATION) /* indications (keep-alives) are fine */
 			reject(m, from, "not a binding request");
 		return;
 	}
-	if (stun_username_local(&req, lfrag, sizeof(lfrag)) ||
-	    !(ep = g_hash_table_lookup(m->by_ufrag, lfrag))) {
-		reject(m, from, "no endpoint has that ufrag");
+	if (!req.has_fingerprint) { /* RFC 8445 §7.2.2: checks carry one */
+		reject(m, from, "a check without FINGERPRINT");
+		return;
+	}
+	if (stun_username_local(&req, lfrag, sizeof(lfrag))) {
+		reject(m, from, "no usable USERNAME");
+		return;
+	}
+	ep = g_hash_table_lookup(m->by_ufrag, lfrag);
+	if (!ep) { /* a connection that has gone, usually: like other strays */
+		m->st.unknown_source++;
+		MEDIA_COUNT(udp_unknown, 1);
 		return;
 	}
 	old = strcmp(lfrag, ep->ufrag) != 0;
@@ -404,7 +504,7 @@ static void on_datagram(struct udpmux *m, unsigned sock, uint8_t *buf, size_t le
 	key_from_sa(&k, from);
 	p = g_hash_table_lookup(m->by_addr, &k);
 	if (len > 0 && buf[0] < 4) { /* RFC 7983: STUN */
-		on_stun(m, sock, buf, len, from, fromlen);
+		on_stun(m, p, sock, buf, len, from, fromlen);
 		return;
 	}
 	if (!p) {
@@ -412,8 +512,13 @@ static void on_datagram(struct udpmux *m, unsigned sock, uint8_t *buf, size_t le
 		MEDIA_COUNT(udp_unknown, 1);
 		return;
 	}
-	if (!p->ep->selected) /* DTLS before USE-CANDIDATE: answer where it came from */
+	if (!p->ep->selected) { /* DTLS before USE-CANDIDATE: answer where it came from */
 		select_path(p->ep, p);
+		/* the handler may have freed the endpoint */
+		p = g_hash_table_lookup(m->by_addr, &k);
+		if (!p)
+			return;
+	}
 	p->ep->h.recv(p->ep->arg, buf, len);
 }
 

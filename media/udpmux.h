@@ -7,9 +7,10 @@
  * do full ICE and always control): a binding request whose USERNAME names
  * an endpoint's ufrag and passes its MESSAGE-INTEGRITY gets a response, and
  * its source address becomes a path to that endpoint; the path the peer
- * nominates (USE-CANDIDATE) is where the endpoint sends. Datagrams from a
- * known path go to its endpoint (one hash lookup); anything else is
- * dropped and counted.
+ * nominates (USE-CANDIDATE) is where the endpoint sends (a later one only
+ * after it answered a check of ours: udpmux_ep_set_remote). Datagrams from
+ * a known path go to its endpoint (one hash lookup); anything else is
+ * dropped and counted. The handlers may free their endpoint.
  *
  * What it buys: one port per worker to open in a firewall, a few
  * descriptors per worker instead of one per participant, a main loop that
@@ -74,6 +75,13 @@ void udpmux_ep_free(struct udpmux_ep *ep);
  * Returns 0, EINVAL or EEXIST. @thread ctx */
 int udpmux_ep_restart(struct udpmux_ep *ep, const char *ufrag, const char *pwd);
 
+/* The peer's credentials (from its SDP). With them, a path the peer
+ * nominates while another is selected is used only once it answered a
+ * check of ours (so a claimed source address cannot redirect media);
+ * without them the first selected path stays. Returns 0 or EINVAL.
+ * @thread ctx */
+int udpmux_ep_set_remote(struct udpmux_ep *ep, const char *ufrag, const char *pwd);
+
 /* The selected path: the socket to send on and the peer's address.
  * Returns 0 or ENOTCONN (none yet). @thread ctx */
 int udpmux_ep_dest(const struct udpmux_ep *ep, int *fd, const struct sockaddr **to,
@@ -90,8 +98,10 @@ const char *udpmux_ep_pair_str(const struct udpmux_ep *ep);
 struct udpmux_stats {
 	uint64_t datagrams_in;
 	uint64_t stun_answered;   /* binding requests that got a success response */
-	uint64_t stun_rejected;   /* malformed, unknown ufrag, failed integrity, not a request */
-	uint64_t unknown_source;  /* not STUN, from an address no endpoint checked */
+	uint64_t stun_rejected;   /* malformed, failed integrity, no FINGERPRINT, role
+				     conflict, a response to no check of ours */
+	uint64_t unknown_source;  /* from an address no endpoint checked, or a check
+				     for a ufrag no endpoint has (one that has gone) */
 };
 void udpmux_stats(const struct udpmux *m, struct udpmux_stats *out);
 

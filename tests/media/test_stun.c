@@ -234,12 +234,36 @@ static void test_malformed(void **state)
 	v[2] = 4, v[3] = 100;
 	n = msg1(b, STUN_ATTR_ERROR_CODE, 4, v, 4);
 	assert_int_equal(stun_parse(&m, b, n), EBADMSG);
-	/* FINGERPRINT not last */
+	/* FINGERPRINT not last: a correct CRC (over the message with its final
+	 * length), then one more attribute */
 	memcpy(b, rfc_request, sizeof(rfc_request));
 	memset(b + sizeof(rfc_request), 0, 8);
 	b[3] = 0x58 + 8;
+	{
+		uint32_t crc = stun_crc32(b, sizeof(rfc_request) - 8) ^ 0x5354554eu;
+
+		b[sizeof(rfc_request) - 4] = (uint8_t)(crc >> 24);
+		b[sizeof(rfc_request) - 3] = (uint8_t)(crc >> 16);
+		b[sizeof(rfc_request) - 2] = (uint8_t)(crc >> 8);
+		b[sizeof(rfc_request) - 1] = (uint8_t)crc;
+	}
 	b[sizeof(rfc_request) + 1] = 0x24, b[sizeof(rfc_request) + 3] = 4; /* PRIORITY */
 	assert_int_equal(stun_parse(&m, b, sizeof(rfc_request) + 8), EBADMSG);
+	/* without the attribute after it, the same bytes would parse */
+	b[3] = 0x58 + 8;
+	memmove(b + sizeof(rfc_request), b + sizeof(rfc_request) - 8, 8); /* FINGERPRINT last */
+	memcpy(b + sizeof(rfc_request) - 8, "\x00\x24\x00\x04\x00\x00\x00\x00", 8);
+	b[sizeof(rfc_request) - 8 + 3] = 4;
+	{
+		uint32_t crc = stun_crc32(b, sizeof(rfc_request)) ^ 0x5354554eu;
+
+		b[sizeof(rfc_request) + 4] = (uint8_t)(crc >> 24);
+		b[sizeof(rfc_request) + 5] = (uint8_t)(crc >> 16);
+		b[sizeof(rfc_request) + 6] = (uint8_t)(crc >> 8);
+		b[sizeof(rfc_request) + 7] = (uint8_t)crc;
+	}
+	assert_int_equal(stun_parse(&m, b, sizeof(rfc_request) + 8), 0);
+	assert_true(m.has_fingerprint);
 	/* usernames that name no local part */
 	memset(v, 0, sizeof(v));
 	memcpy(v, "nocolon", 7);

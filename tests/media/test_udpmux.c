@@ -22,6 +22,7 @@
 static const char *const loopback[] = { "127.0.0.1", NULL };
 #define UFRAG "ufragA"
 #define PWD "passwordpasswordpassword"
+#define PEER_PWD "peerpasswordpeerpassword"
 
 struct ep_rec {
 	int selected;
@@ -108,6 +109,7 @@ struct req_opts {
 	bool use_candidate;
 	bool controlled;   /* ICE-CONTROLLED instead of ICE-CONTROLLING */
 	bool unknown_attr; /* a comprehension-required attribute nobody knows */
+	bool no_fingerprint;
 };
 
 static void send_check(struct rig *r, int fd, const char *lfrag, const char *pwd,
@@ -128,7 +130,8 @@ static void send_check(struct rig *r, int fd, const char *lfrag, const char *pwd
 		stun_put(&w, STUN_ATTR_USE_CANDIDATE, NULL, 0);
 	if (o && o->unknown_attr)
 		stun_put_u32(&w, 0x7001, 7);
-	assert_int_equal(stun_writer_finish(&w, pwd, strlen(pwd), true, &len), 0);
+	assert_int_equal(stun_writer_finish(&w, pwd, strlen(pwd), !(o && o->no_fingerprint), &len),
+			 0);
 	if (tid_out)
 		memcpy(tid_out, b + 8, STUN_TID_LEN);
 	send_raw(r, fd, b, len);
@@ -143,6 +146,20 @@ static bool recv_answer(int fd, struct stun_msg *m, uint8_t *buf, size_t cap)
 		return false;
 	assert_int_equal(stun_parse(m, buf, (size_t)n), 0);
 	return true;
+}
+
+/* The peer's answer to a check of ours (transaction `tid`), signed with
+ * `pwd`. */
+static void send_answer(struct rig *r, int fd, const uint8_t *tid, const char *pwd)
+{
+	uint8_t b[256];
+	struct stun_writer w;
+	size_t len = 0;
+
+	stun_writer_init(&w, b, sizeof(b), STUN_BINDING, STUN_SUCCESS, tid);
+	stun_put_xor_addr(&w, STUN_ATTR_XOR_MAPPED_ADDRESS, (struct sockaddr *)&r->to);
+	assert_int_equal(stun_writer_finish(&w, pwd, strlen(pwd), true, &len), 0);
+	send_raw(r, fd, b, len);
 }
 
 static void test_check_answered_and_selected(void **state)
@@ -226,8 +243,11 @@ static void test_rejected(void **state)
 	(void)state;
 	rig_init(&r);
 	assert_int_equal(udpmux_ep_alloc(&ep, r.mux, UFRAG, PWD, &eh, &rec), 0);
+	struct req_opts no_fp = { .use_candidate = true, .no_fingerprint = true };
+
 	send_check(&r, r.peer, UFRAG, "wrongpasswordwrongpassword", &nominate, NULL);
-	send_check(&r, r.peer, "nobody", PWD, &nominate, NULL);
+	send_check(&r, r.peer, "nobody", PWD, &nominate, NULL); /* a stranger, not an error */
+	send_check(&r, r.peer, UFRAG, PWD, &no_fp, NULL);
 	send_raw(&r, r.peer, "\x00\x01\x00\x04garbage!", 12); /* STUN's first byte, not STUN */
 	/* a response (lite agents send no requests) */
 	stun_writer_init(&w, resp, sizeof(resp), STUN_BINDING, STUN_SUCCESS, NULL);
@@ -246,8 +266,8 @@ static void test_rejected(void **state)
 	udpmux_stats(r.mux, &st);
 	assert_int_equal(st.stun_answered, 0);
 	assert_int_equal(st.stun_rejected, 4);
-	assert_int_equal(st.unknown_source, 1);
-	assert_int_equal(st.datagrams_in, 6);
+	assert_int_equal(st.unknown_source, 2);
+	assert_int_equal(st.datagrams_in, 7);
 
 	/* authenticated but not acceptable: 487 for a peer that wants to be
 	 * controlled too, 420 for an unknown required attribute; no path */
@@ -274,7 +294,9 @@ static void test_rejected(void **state)
 }
 
 /* Two endpoints on one port, and a restart: the old credentials work until
- * the peer nominates with the new ones; then only the new ones do. */
+ * the peer nominates with the new ones; then only the new ones do. A path
+ * that is another endpoint's stays theirs; a new path is used only once it
+ * answered the endpoint's own check. */
 static void test_two_endpoints_and_restart(void **state)
 {
 	struct rig r;
@@ -295,6 +317,8 @@ static void test_two_endpoints_and_restart(void **state)
 	assert_int_equal(udpmux_ep_alloc(&x, r.mux, "abcd", "short", &eh, &ra), EINVAL);
 	assert_int_equal(udpmux_ep_alloc(&x, r.mux, "ab:cd", PWD, &eh, &ra), EINVAL);
 	assert_null(x);
+	assert_int_equal(udpmux_ep_set_remote(a, "pe", PEER_PWD), EINVAL);
+	assert_int_equal(udpmux_ep_set_remote(a, "peer", PEER_PWD), 0);
 
 	send_check(&r, r.peer, UFRAG, PWD, &nominate, NULL);
 	send_check(&r, other, "ufragB", PWD, &nominate, NULL);
@@ -318,16 +342,54 @@ static void test_two_endpoints_and_restart(void **state)
 	assert_int_equal(stun_check_integrity(&m, PWD, strlen(PWD)), 0);
 	assert_int_equal(udpmux_ep_send(a, (const uint8_t *)"\x80x", 2), 0);
 	assert_int_equal(recv(r.peer, buf, sizeof(buf), MSG_DONTWAIT), 2);
-	/* nominated with the new ones, from another address: the path moves */
+	/* nominated with the new ones from b's address (spoofed, say): answered,
+	 * but b keeps its path and a stays where it is */
 	send_check(&r, other, "new1", "newpasswordnewpassword", &nominate, NULL);
 	pump(&r);
 	assert_true(recv_answer(other, &m, buf, sizeof(buf)));
-	assert_int_equal(stun_check_integrity(&m, "newpasswordnewpassword", 22), 0);
-	assert_int_equal(ra.selected, 2);
-	/* `other` was b's address: it is a's now, and b has no path */
-	assert_int_equal(udpmux_ep_send(b, (const uint8_t *)"\x80x", 2), ENOTCONN);
-	assert_int_equal(udpmux_ep_send(a, (const uint8_t *)"\x80y", 2), 0);
+	assert_int_equal(ra.selected, 1);
+	assert_int_equal(udpmux_ep_send(b, (const uint8_t *)"\x80x", 2), 0);
 	assert_int_equal(recv(other, buf, sizeof(buf), MSG_DONTWAIT), 2);
+	/* nominated from a third address: a checks it first, and moves only on
+	 * an authenticated answer from there */
+	{
+		struct sockaddr_in third_addr;
+		int third = udp_socket(&third_addr);
+		uint8_t tid[STUN_TID_LEN];
+		char lfrag[64];
+
+		send_check(&r, third, "new1", "newpasswordnewpassword", &nominate, NULL);
+		pump(&r);
+		assert_true(recv_answer(third, &m, buf, sizeof(buf))); /* the answer */
+		assert_int_equal(m.cls, STUN_SUCCESS);
+		assert_true(recv_answer(third, &m, buf, sizeof(buf))); /* a's own check */
+		assert_int_equal(m.cls, STUN_REQUEST);
+		assert_true(m.ice_controlled && m.has_fingerprint && m.has_priority);
+		assert_int_equal(stun_username_local(&m, lfrag, sizeof(lfrag)), 0);
+		assert_string_equal(lfrag, "peer");
+		assert_memory_equal(m.username + 5, "new1", 4);
+		assert_int_equal(stun_check_integrity(&m, PEER_PWD, strlen(PEER_PWD)), 0);
+		memcpy(tid, m.tid, sizeof(tid));
+		assert_int_equal(ra.selected, 1); /* not yet */
+		/* a forged answer (wrong key), and one from elsewhere: nothing */
+		send_answer(&r, third, tid, "wrongpasswordwrongpassword");
+		pump(&r);
+		assert_int_equal(ra.selected, 1);
+		send_check(&r, third, "new1", "newpasswordnewpassword", &nominate, NULL);
+		pump(&r);
+		while (recv_answer(third, &m, buf, sizeof(buf)))
+			if (m.cls == STUN_REQUEST)
+				memcpy(tid, m.tid, sizeof(tid));
+		send_answer(&r, r.peer, tid, PEER_PWD);
+		pump(&r);
+		assert_int_equal(ra.selected, 1);
+		send_answer(&r, third, tid, PEER_PWD);
+		pump(&r);
+		assert_int_equal(ra.selected, 2);
+		assert_int_equal(udpmux_ep_send(a, (const uint8_t *)"\x80y", 2), 0);
+		assert_int_equal(recv(third, buf, sizeof(buf), MSG_DONTWAIT), 2);
+		close(third);
+	}
 	/* the old ufrag is gone */
 	send_check(&r, r.peer, UFRAG, PWD, NULL, NULL);
 	pump(&r);
@@ -344,6 +406,74 @@ static void test_two_endpoints_and_restart(void **state)
 	rig_clear(&r);
 }
 
+/* A handler that frees its endpoint (as a failing transport may): the
+ * datagram that made the endpoint select a path is not delivered, and
+ * nothing of the endpoint is touched after. */
+static struct udpmux_ep *to_free;
+
+static void free_on_selected(void *arg)
+{
+	struct ep_rec *r = arg;
+
+	r->selected++;
+	udpmux_ep_free(to_free);
+	to_free = NULL;
+}
+
+static void test_handler_frees_endpoint(void **state)
+{
+	static const struct udpmux_ep_handlers fh = { on_recv, free_on_selected };
+	struct rig r;
+	struct ep_rec rec = { 0, g_string_new(NULL) };
+	struct stun_msg m;
+	uint8_t buf[1500];
+
+	(void)state;
+	rig_init(&r);
+	assert_int_equal(udpmux_ep_alloc(&to_free, r.mux, UFRAG, PWD, &fh, &rec), 0);
+	send_check(&r, r.peer, UFRAG, PWD, NULL, NULL); /* a path, not selected */
+	send_raw(&r, r.peer, "\x16" "dtls", 5);         /* selects it: the handler frees */
+	send_raw(&r, r.peer, "\x16more", 5);
+	pump(&r);
+	assert_true(recv_answer(r.peer, &m, buf, sizeof(buf)));
+	assert_int_equal(rec.selected, 1);
+	assert_null(to_free);
+	assert_int_equal(rec.got->len, 0);
+	g_string_free(rec.got, TRUE);
+	rig_clear(&r);
+}
+
+/* Without the peer's credentials an endpoint cannot check a new path: it
+ * stays on the one selected first. */
+static void test_no_remote_credentials_keeps_path(void **state)
+{
+	struct rig r;
+	struct udpmux_ep *ep;
+	struct ep_rec rec = { 0, g_string_new(NULL) };
+	struct req_opts nominate = { .use_candidate = true };
+	struct sockaddr_in other_addr;
+	int other = udp_socket(&other_addr);
+	struct stun_msg m;
+	uint8_t buf[1500];
+
+	(void)state;
+	rig_init(&r);
+	assert_int_equal(udpmux_ep_alloc(&ep, r.mux, UFRAG, PWD, &eh, &rec), 0);
+	send_check(&r, r.peer, UFRAG, PWD, &nominate, NULL);
+	send_check(&r, other, UFRAG, PWD, &nominate, NULL);
+	pump(&r);
+	assert_true(recv_answer(other, &m, buf, sizeof(buf)));
+	assert_false(recv_answer(other, &m, buf, sizeof(buf))); /* no check of ours */
+	assert_int_equal(rec.selected, 1);
+	assert_true(recv_answer(r.peer, &m, buf, sizeof(buf)));
+	assert_int_equal(udpmux_ep_send(ep, (const uint8_t *)"\x80x", 2), 0);
+	assert_int_equal(recv(r.peer, buf, sizeof(buf), MSG_DONTWAIT), 2);
+	udpmux_ep_free(ep);
+	close(other);
+	g_string_free(rec.got, TRUE);
+	rig_clear(&r);
+}
+
 /* Bad addresses, a port in use, the host's addresses, two families. */
 static void test_alloc_errors(void **state)
 {
@@ -351,6 +481,7 @@ static void test_alloc_errors(void **state)
 	struct udpmux *m = NULL, *m2 = NULL;
 	const char *const bad[] = { "not-an-ip", NULL };
 	const char *const two[] = { "127.0.0.1", "::1", NULL };
+	const char *const absent[] = { "127.0.0.1", "192.0.2.1", NULL };
 
 	(void)state;
 	assert_int_equal(udpmux_alloc(&m, ctx, bad, 0), EINVAL);
@@ -363,12 +494,15 @@ static void test_alloc_errors(void **state)
 	assert_int_equal(udpmux_alloc(&m, ctx, NULL, 0), 0);
 	assert_true(udpmux_n_local(m) >= 1);
 	udpmux_free(m);
-	/* two families on one port (::1 exists in the namespace when lo is up) */
-	if (udpmux_alloc(&m, ctx, two, 0) == 0) {
-		assert_int_equal(udpmux_n_local(m), 2);
-		assert_string_equal(udpmux_local_addr(m, 1), "::1");
-		udpmux_free(m);
-	}
+	/* two families on one port (::1 exists in the namespace once lo is up) */
+	assert_int_equal(udpmux_alloc(&m, ctx, two, 0), 0);
+	assert_int_equal(udpmux_n_local(m), 2);
+	assert_string_equal(udpmux_local_addr(m, 1), "::1");
+	udpmux_free(m);
+	/* the second address is not this host's: the first socket is closed again */
+	m = NULL;
+	assert_int_equal(udpmux_alloc(&m, ctx, absent, 0), EADDRNOTAVAIL);
+	assert_null(m);
 	udpmux_free(NULL);
 	g_main_context_unref(ctx);
 }
@@ -379,6 +513,8 @@ int main(void)
 		cmocka_unit_test(test_check_answered_and_selected),
 		cmocka_unit_test(test_rejected),
 		cmocka_unit_test(test_two_endpoints_and_restart),
+		cmocka_unit_test(test_handler_frees_endpoint),
+		cmocka_unit_test(test_no_remote_credentials_keeps_path),
 		cmocka_unit_test(test_alloc_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
