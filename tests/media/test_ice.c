@@ -397,6 +397,40 @@ static void test_public_ip_announced(void **state)
 	g_main_context_unref(ctx);
 }
 
+/* A lite agent announces the mux's port, with the public address when one
+ * is set (NAT 1:1), gathering at once. */
+static void test_lite_public_ip_announced(void **state)
+{
+	GMainContext *ctx = g_main_context_new();
+	struct udpmux *mux;
+	struct ice_params prm = { .ctx = ctx, .public_ip = "198.51.100.7" };
+	struct peer p = { 0 };
+	char want[64];
+
+	(void)state;
+	assert_int_equal(udpmux_alloc(&mux, ctx, loopback, 0), 0);
+	prm.mux = mux;
+	p.min_port = 40100; /* on_cand: expect the public address */
+	p.max_port = 40199;
+	p.drop_candidates = true;
+	p.got = g_string_new(NULL);
+	p.held = g_ptr_array_new_with_free_func(g_free);
+	assert_int_equal(ice_agent_alloc(&p.a, &prm, &handlers, &p), 0);
+	assert_int_equal(ice_agent_gather(p.a), 0);
+	assert_true(p.done); /* nothing to wait for */
+	assert_int_equal(p.held->len, 1);
+	g_snprintf(want, sizeof(want), " 198.51.100.7 %u typ host", udpmux_port(mux));
+	assert_non_null(strstr(g_ptr_array_index(p.held, 0), want));
+	/* remote candidates are checked but not needed */
+	assert_int_equal(ice_agent_add_remote_candidate(p.a, "candidate:1 1 udp"), EBADMSG);
+	assert_int_equal(ice_agent_add_remote_candidate(
+				 p.a, "candidate:1 1 udp 2122260223 127.0.0.1 5000 typ host"), 0);
+	assert_int_equal(ice_agent_set_remote_credentials(p.a, "ab", "short"), EINVAL);
+	peer_clear(&p);
+	udpmux_free(mux);
+	g_main_context_unref(ctx);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -405,6 +439,7 @@ int main(void)
 		cmocka_unit_test(test_lite_with_full_peer),
 		cmocka_unit_test(test_bad_input),
 		cmocka_unit_test(test_public_ip_announced),
+		cmocka_unit_test(test_lite_public_ip_announced),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
