@@ -27,6 +27,7 @@ enum cfg_type {
 	CFG_ADDR_OPT, /* string: an IPv4 or IPv6 literal, or empty */
 	CFG_ADDRS, /* list of IPv4 or IPv6 literals */
 	CFG_LEVEL, /* string: error|warn|info|debug */
+	CFG_PRIO,  /* string: normal|high|realtime */
 	CFG_URLS,  /* list of "<scheme>:..." or "<scheme>s:..." */
 	CFG_KEYS,  /* list of "key:secret", kept in keys/n_keys */
 };
@@ -83,6 +84,7 @@ static const struct cfg_key cfg_keys[] = {
 	K("media", "public_ip", CFG_ADDR_OPT, public_ip, "", "address announced in ICE host candidates (NAT 1:1), empty = none"),
 	K_UINT("media", "max_tracks", max_tracks, "8", 1, 64, "tracks one participant may publish"),
 	K_UINT("media", "connect_timeout", connect_timeout, "20", 5, 120, "seconds for ICE and DTLS to connect"),
+	K("media", "worker_priority", CFG_PRIO, worker_priority, "normal", "media workers' scheduling: normal, high (nice -10) or realtime (SCHED_RR)"),
 	K_UINT("media", "parallel_fanout", parallel_fanout, "16", 0, 100000, "subscribers from which a room's fanout is sent by every worker, 0 = never"),
 	K("dtls", "cert_file", CFG_STR, cert_file, "", "PEM certificate for DTLS, empty = generate one at start"),
 	K("dtls", "key_file", CFG_STR, key_file, "", "PEM private key of cert_file"),
@@ -242,6 +244,11 @@ static char *str_check(enum cfg_type type, const char *v)
 		if (inet_pton(AF_INET, v, buf) == 1 || inet_pton(AF_INET6, v, buf) == 1)
 			return NULL;
 		return not_a(v, "an IPv4 or IPv6 address");
+	}
+	if (type == CFG_PRIO) {
+		if (!strcmp(v, "normal") || !strcmp(v, "high") || !strcmp(v, "realtime"))
+			return NULL;
+		return not_a(v, "a priority (normal|high|realtime)");
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(levels); i++) {
 		if (!strcmp(v, levels[i]))
@@ -424,6 +431,7 @@ static int value_set(struct cfg_load *ld, const struct cfg_key *k, const char *v
 	case CFG_ADDR:
 	case CFG_ADDR_OPT:
 	case CFG_LEVEL:
+	case CFG_PRIO:
 		why = str_set(k->type, k->type == CFG_STR ? v : trimmed, field);
 		break;
 	case CFG_URLS:
@@ -904,6 +912,7 @@ void config_free(struct config *cfg)
 		case CFG_ADDR:
 		case CFG_ADDR_OPT:
 		case CFG_LEVEL:
+		case CFG_PRIO:
 			g_free(*(char **)field);
 			break;
 		case CFG_URLS:

@@ -69,6 +69,7 @@ struct config {
 	char *public_ip;        /* owned; announced in host candidates (NAT 1:1); "" = none */
 	unsigned max_tracks;    /* tracks one participant may publish, 1..64; default 8 */
 	unsigned connect_timeout; /* seconds for ICE + DTLS to connect, 5..120; default 20 */
+	char *worker_priority;  /* owned; normal|high|realtime; default normal */
 	unsigned parallel_fanout; /* subscribers from which a room's fanout is sent by
 	                             every worker, 0 = never; default 16 */
 

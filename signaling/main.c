@@ -159,6 +159,29 @@ static int media_init(struct app *app)
 	return 0;
 }
 
+/* [media] worker_priority. Not being allowed is not fatal: the server runs
+ * at normal priority and says so. */
+static void workers_priority(struct app *app)
+{
+	const char *name = app->cfg->worker_priority;
+	enum worker_priority p = !strcmp(name, "realtime") ? WORKER_PRIORITY_REALTIME :
+				 !strcmp(name, "high")     ? WORKER_PRIORITY_HIGH :
+							     WORKER_PRIORITY_NORMAL;
+	int err;
+
+	if (p == WORKER_PRIORITY_NORMAL)
+		return;
+	err = workers_set_priority(app->workers, p);
+	if (err)
+		log_warn("[media] worker_priority %s: not allowed (%s): the media workers run at "
+			 "normal priority; give parleyd CAP_SYS_NICE (systemd: "
+			 "AmbientCapabilities=CAP_SYS_NICE) or LimitRTPRIO=/LimitNICE=", name,
+			 g_strerror(err));
+	else
+		log_info("media workers run at %s priority (%s)", name,
+			 p == WORKER_PRIORITY_REALTIME ? "SCHED_RR 10" : "nice -10");
+}
+
 /* [media] udp_port: every worker's ICE-lite port (media/udpmux.h). */
 static int muxes_start(struct app *app)
 {
@@ -232,6 +255,7 @@ static int start(struct app *app)
 		log_err("cannot start the media workers");
 		return 1;
 	}
+	workers_priority(app);
 	if (lanes_alloc(&app->lanes, app->workers, 0)) {
 		log_err("cannot make the media workers' send lanes");
 		return 1;

@@ -1,9 +1,13 @@
 /* worker.c - see worker.h. */
 #define LOG_MOD "worker"
 #include "media/base/worker.h"
+
 #include "media/base/log.h"
 
 #include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 struct worker {
@@ -86,6 +90,58 @@ int workers_alloc(struct workers **out, unsigned n)
 	}
 	log_info("%u media worker(s) started", n);
 	*out = ws;
+	return 0;
+}
+
+struct prio_job {
+	enum worker_priority p;
+	int err;
+};
+
+static void prio_apply(void *arg)
+{
+	struct prio_job *j = arg;
+	struct sched_param sp = { 0 };
+	int err;
+
+	switch (j->p) {
+	case WORKER_PRIORITY_NORMAL:
+		err = pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
+		if (!err && setpriority(PRIO_PROCESS, (id_t)gettid(), 0))
+			err = errno;
+		break;
+	case WORKER_PRIORITY_HIGH: /* on Linux the nice value is per thread */
+		err = pthread_setschedparam(pthread_self(), SCHED_OTHER, &sp);
+		if (!err && setpriority(PRIO_PROCESS, (id_t)gettid(), -10))
+			err = errno;
+		break;
+	case WORKER_PRIORITY_REALTIME:
+		sp.sched_priority = 10;
+		err = pthread_setschedparam(pthread_self(), SCHED_RR, &sp);
+		break;
+	default:
+		err = EINVAL;
+	}
+	j->err = err;
+}
+
+int workers_set_priority(struct workers *ws, enum worker_priority p)
+{
+	for (unsigned i = 0; i < ws->n; i++) {
+		struct prio_job j = { .p = p };
+		int err = worker_call(&ws->w[i], prio_apply, &j);
+
+		if (!err)
+			err = j.err;
+		if (err) { /* all or none: the ones done go back */
+			for (unsigned k = 0; k < i; k++) {
+				struct prio_job back = { .p = WORKER_PRIORITY_NORMAL };
+
+				(void)worker_call(&ws->w[k], prio_apply, &back);
+			}
+			return err;
+		}
+	}
 	return 0;
 }
 

@@ -21,6 +21,20 @@ int workers_alloc(struct workers **out, unsigned n);
  * threads and frees the pool. NULL is fine. @thread main */
 void workers_free(struct workers *ws);
 
+/* How the workers' threads are scheduled against the rest of the host. */
+enum worker_priority {
+	WORKER_PRIORITY_NORMAL = 0, /* like any thread */
+	WORKER_PRIORITY_HIGH,       /* nice -10: ahead of normal threads when the CPU is shared */
+	WORKER_PRIORITY_REALTIME,   /* SCHED_RR, priority 10: ahead of every normal thread (the
+				       kernel still leaves them 5% of each second) */
+};
+
+/* Applies `p` to every worker's thread (each sets its own). Needs
+ * CAP_SYS_NICE or an RLIMIT_NICE / RLIMIT_RTPRIO allowance for HIGH and
+ * REALTIME. Returns 0, EINVAL, or the first worker's errno (EPERM): the
+ * threads then stay as they were. @thread not a worker */
+int workers_set_priority(struct workers *ws, enum worker_priority p);
+
 /* Number of workers. @thread any */
 unsigned workers_count(const struct workers *ws);
 

@@ -614,7 +614,7 @@ static void test_conf_documents_every_key(void **state)
 
 	assert_true(g_file_get_contents(path, &text, NULL, NULL));
 	conf = conf_defaults(text);
-	assert_int_equal(g_hash_table_size(table), 38);
+	assert_int_equal(g_hash_table_size(table), 39);
 	assert_int_equal(g_hash_table_size(conf), g_hash_table_size(table));
 	g_hash_table_iter_init(&it, table);
 	while (g_hash_table_iter_next(&it, &key, &def)) {
@@ -718,7 +718,24 @@ static void test_media_keys(void **state)
 	assert_string_equal(cfg->public_ip, "203.0.113.9");
 	assert_int_equal(cfg->max_tracks, 8);
 	assert_string_equal(cfg->cert_file, "");
+	assert_string_equal(cfg->worker_priority, "normal");
+	assert_int_equal(cfg->udp_port, 0);
 	config_free(cfg);
+	cfg = load_ok((const char *const[]){ "--dev", "--set", "media.worker_priority= realtime ",
+					     "--set", "media.udp_port=7882", NULL },
+		      (const char *const[]){ "PARLEY_MEDIA_PARALLEL_FANOUT=4", NULL });
+	assert_string_equal(cfg->worker_priority, "realtime");
+	assert_int_equal(cfg->udp_port, 7882);
+	config_free(cfg);
+	err = load_fail((const char *const[]){ "--dev", "--set", "media.worker_priority=urgent", NULL },
+			(const char *const[]){ NULL });
+	assert_non_null(strstr(err, "[media] worker_priority"));
+	assert_non_null(strstr(err, "normal|high|realtime"));
+	g_free(err);
+	err = load_fail((const char *const[]){ "--dev", "--set", "media.udp_port=70000", NULL },
+			(const char *const[]){ NULL });
+	assert_non_null(strstr(err, "[media] udp_port"));
+	g_free(err);
 
 	err = load_fail((const char *const[]){ "--dev", "--set", "media.local_addrs=127.0.0.1;eth0",
 					       NULL }, (const char *const[]){ NULL });

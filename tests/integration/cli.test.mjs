@@ -2,7 +2,7 @@
 // flags), start-up refusals, and the `parleyd token` subcommand.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFile, readFile } from 'node:fs/promises';
+import { writeFile, readFile, readdir } from 'node:fs/promises';
 import { spawn } from 'node:child_process';
 import { join as pathJoin } from 'node:path';
 import {
@@ -158,6 +158,64 @@ describe('configuration', () => {
       proc.kill('SIGTERM');
       await exited;
     }
+  });
+
+  // Starts parleyd through `wrapper` (a command that execs it, same pid),
+  // waits until it listens, runs `check(pid, stderr)` and stops it.
+  async function withParleyd(wrapper, args, check) {
+    const proc = spawn(wrapper[0], [...wrapper.slice(1), PARLEYD, '--dev', '--http-port', '0',
+      '--http-bind', '127.0.0.1', '--log-level', 'info', ...args],
+    { stdio: ['ignore', 'ignore', 'pipe'] });
+    let err = '';
+    proc.stderr.setEncoding('utf8');
+    const listening = new Promise((res, rej) => {
+      proc.stderr.on('data', (d) => { err += d; if (/listening on/.test(err)) res(); });
+      proc.on('exit', (code) => rej(new Error(`parleyd exited ${code}: ${err}`)));
+    });
+    try {
+      await listening;
+      await check(proc.pid, err);
+    } finally {
+      const exited = new Promise((res) => proc.on('exit', res));
+      proc.kill('SIGTERM');
+      assert.equal(await exited, 0);
+    }
+  }
+
+  // policy and nice of each media worker thread, from /proc/PID/task/*/stat
+  async function workerSched(pid) {
+    const out = [];
+    for (const tid of await readdir(`/proc/${pid}/task`)) {
+      const comm = (await readFile(`/proc/${pid}/task/${tid}/comm`, 'utf8')).trim();
+      if (!comm.startsWith('worker-')) continue;
+      const stat = await readFile(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      const f = stat.slice(stat.lastIndexOf(')') + 2).split(' '); // f[0] is field 3
+      out.push({ nice: Number(f[19 - 3]), rtprio: Number(f[40 - 3]), policy: Number(f[41 - 3]) });
+    }
+    return out;
+  }
+
+  it('runs its media workers at the priority asked for, or says why not', async () => {
+    await withParleyd(['env'], ['--workers', '2', '--data-dir', pathJoin(dir, 'prio-rt'),
+      '--set', 'media.worker_priority=realtime'], async (pid, err) => {
+      const w = await workerSched(pid);
+      assert.equal(w.length, 2, JSON.stringify(w));
+      for (const t of w) assert.deepEqual([t.policy, t.rtprio], [2, 10], JSON.stringify(w)); // SCHED_RR
+      assert.match(err, /media workers run at realtime priority \(SCHED_RR 10\)/);
+      const main = (await readFile(`/proc/${pid}/stat`, 'utf8'));
+      assert.equal(Number(main.slice(main.lastIndexOf(')') + 2).split(' ')[41 - 3]), 0, 'main thread untouched');
+    });
+    await withParleyd(['env'], ['--workers', '2', '--data-dir', pathJoin(dir, 'prio-high'),
+      '--set', 'media.worker_priority=high'], async (pid) => {
+      for (const t of await workerSched(pid)) assert.deepEqual([t.policy, t.nice], [0, -10]);
+    });
+    // without CAP_SYS_NICE: a warning, normal scheduling, and it runs
+    await withParleyd(['setpriv', '--bounding-set=-sys_nice', '--inh-caps=-sys_nice'],
+      ['--workers', '2', '--data-dir', pathJoin(dir, 'prio-denied'),
+        '--set', 'media.worker_priority=realtime'], async (pid, err) => {
+        for (const t of await workerSched(pid)) assert.deepEqual([t.policy, t.nice], [0, 0]);
+        assert.match(err, /worker_priority realtime: not allowed .*normal priority/);
+      });
   });
 
   it('production mode without API keys refuses to start', async () => {

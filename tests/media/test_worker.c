@@ -8,6 +8,12 @@
 
 #include "media/base/worker.h"
 
+#include <errno.h>
+#include <pthread.h>
+#include <sched.h>
+#include <sys/resource.h>
+#include <unistd.h>
+
 struct counter {
 	gint n;
 	gint order_ok;
@@ -93,6 +99,63 @@ static void test_default_count_is_cores(void **state)
 	assert_int_not_equal(workers_alloc(&ws, 100000), 0);
 }
 
+struct sched_seen {
+	int policy;
+	int rt_prio;
+	int nice;
+};
+
+static void sched_read(void *arg)
+{
+	struct sched_seen *s = arg;
+	struct sched_param sp;
+
+	pthread_getschedparam(pthread_self(), &s->policy, &sp);
+	s->rt_prio = sp.sched_priority;
+	errno = 0;
+	s->nice = getpriority(PRIO_PROCESS, (id_t)gettid());
+}
+
+static void expect_sched(struct workers *ws, int policy, int rt_prio, int nice)
+{
+	for (unsigned i = 0; i < workers_count(ws); i++) {
+		struct sched_seen s = { -1, -1, 99 };
+
+		assert_int_equal(worker_call(workers_get(ws, i), sched_read, &s), 0);
+		assert_int_equal(s.policy, policy);
+		assert_int_equal(s.rt_prio, rt_prio);
+		if (policy == SCHED_OTHER)
+			assert_int_equal(s.nice, nice);
+	}
+}
+
+/* Each worker's thread takes the priority asked for, and back; the thread
+ * that asked is left alone. Needs CAP_SYS_NICE (tests run as root in CI):
+ * skipped without it. */
+static void test_priority(void **state)
+{
+	struct workers *ws;
+	int err;
+
+	(void)state;
+	assert_int_equal(workers_alloc(&ws, 2), 0);
+	assert_int_equal(workers_set_priority(ws, (enum worker_priority)7), EINVAL);
+	err = workers_set_priority(ws, WORKER_PRIORITY_REALTIME);
+	if (err == EPERM) {
+		workers_free(ws);
+		skip();
+	}
+	assert_int_equal(err, 0);
+	expect_sched(ws, SCHED_RR, 10, 0);
+	assert_int_equal(sched_getscheduler(0), SCHED_OTHER);
+	assert_int_equal(workers_set_priority(ws, WORKER_PRIORITY_HIGH), 0);
+	expect_sched(ws, SCHED_OTHER, 0, -10);
+	assert_int_equal(getpriority(PRIO_PROCESS, (id_t)gettid()), 0);
+	assert_int_equal(workers_set_priority(ws, WORKER_PRIORITY_NORMAL), 0);
+	expect_sched(ws, SCHED_OTHER, 0, 0);
+	workers_free(ws);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -100,6 +163,7 @@ int main(void)
 		cmocka_unit_test(test_fifo_and_drain_on_stop),
 		cmocka_unit_test(test_pick_balances),
 		cmocka_unit_test(test_default_count_is_cores),
+		cmocka_unit_test(test_priority),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
