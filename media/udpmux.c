@@ -384,7 +384,9 @@ static void on_response(struct udpmux *m, struct path *p, const struct stun_msg 
 	struct udpmux_ep *ep = p ? p->ep : NULL;
 
 	if (!ep || ep->verifying != p || memcmp(res->tid, ep->verify_tid, STUN_TID_LEN) != 0) {
-		reject(m, from, "a response to no check of ours");
+		/* late (the answer to a check sent again) or stray: not an error */
+		m->st.unknown_source++;
+		MEDIA_COUNT(udp_unknown, 1);
 		return;
 	}
 	if (res->cls != STUN_SUCCESS ||

@@ -99,9 +99,10 @@ struct udpmux_stats {
 	uint64_t datagrams_in;
 	uint64_t stun_answered;   /* binding requests that got a success response */
 	uint64_t stun_rejected;   /* malformed, failed integrity, no FINGERPRINT, role
-				     conflict, a response to no check of ours */
-	uint64_t unknown_source;  /* from an address no endpoint checked, or a check
-				     for a ufrag no endpoint has (one that has gone) */
+				     conflict */
+	uint64_t unknown_source;  /* from an address no endpoint checked, a check for a
+				     ufrag no endpoint has (one that has gone), a
+				     response to no check of ours (late or stray) */
 };
 void udpmux_stats(const struct udpmux *m, struct udpmux_stats *out);
 

@@ -2,11 +2,12 @@
 // UDP port of its own (media/udpmux.h) instead of a libnice agent with a
 // port per connection. Chromium does full ICE against it (the server's SDPs
 // say a=ice-lite, so the browser controls and nominates), the group call of
-// call3.test.mjs decodes everywhere with every pair on those ports, and an
-// ICE restart of a publish connection keeps media flowing.
+// call3.test.mjs decodes everywhere with every pair on those ports, an
+// ICE restart of a publish connection keeps media flowing, and after a UDP
+// outage both connections of two clients restart ICE and media resumes.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, openClient, waitPublished, stats, api, mediaPortRange } from './lib.mjs';
+import { launchBrowser, openClient, waitPublished, stats, api, mediaPortRange, addUdpLoss, sleep } from './lib.mjs';
 import { groupCall, mediaServer } from './scenario.mjs';
 import { until } from './wait.mjs';
 
@@ -111,4 +112,40 @@ test('an ICE restart of a publish connection on the lite port', async (t) => {
   const pairs = (await stats(erin)).pairs;
   assert.ok(pairs.length > 0 && pairs.every((p) => ports.includes(Number(p.remote.split(':').pop()))),
     `pairs on the lite ports: ${JSON.stringify(pairs)}`);
+});
+
+test('a UDP outage on the lite ports: both connections restart ICE and media resumes', async (t) => {
+  if (skip) {
+    t.skip(skip);
+    return;
+  }
+  const frames = async (c, pid) => (await stats(c)).byParticipant[pid]?.video?.framesDecoded ?? 0;
+  const gina = await openClient(browser, server, 'lite-outage', 'gina');
+  clients.push(gina);
+  const hank = await openClient(browser, server, 'lite-outage', 'hank');
+  clients.push(hank);
+  await waitPublished(gina);
+  await waitPublished(hank);
+  await until(async () => (await frames(hank, gina.pid)) > 10 && (await frames(gina, hank.pid)) > 10,
+    'gina and hank decoding each other');
+  const restarts = (c) => c.page.evaluate(() => ({ ...window.app.client.iceRestarts }));
+  const block = await addUdpLoss(100);
+  try {
+    await until(async () => {
+      const [a, b] = [await restarts(gina), await restarts(hank)];
+      return a.publish > 0 && a.subscribe > 0 && b.publish > 0 && b.subscribe > 0;
+    }, 'ICE restarts of both connections of both clients', 40000);
+    await sleep(1000);
+  } finally {
+    await block.remove();
+  }
+  const f = [await frames(hank, gina.pid), await frames(gina, hank.pid)];
+  await until(async () => (await frames(hank, gina.pid)) > f[0] + 30 && (await frames(gina, hank.pid)) > f[1] + 30,
+    'frames both ways after the outage', 40000);
+  for (const c of [gina, hank]) {
+    const pairs = (await stats(c)).pairs;
+    assert.ok(pairs.length > 0 && pairs.every((p) => ports.includes(Number(p.remote.split(':').pop()))),
+      `pairs on the lite ports: ${JSON.stringify(pairs)}`);
+  }
+  assert.equal(await metric('parley_stun_rejected_total'), 0, 'no check was refused');
 });
