@@ -258,6 +258,22 @@ static void agent_configure(struct ice_agent *a, const struct ice_params *p)
 	g_signal_connect(a->agent, "new-selected-pair-full", G_CALLBACK(on_selected_pair), a);
 }
 
+/* After a restart the peer needs our candidates again, with the new
+ * credentials: hands them (and the end of them) to the handlers again. */
+static void replay_candidates(struct ice_agent *a)
+{
+	GPtrArray *cands = a->local_cands;
+
+	a->local_cands = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < cands->len; i++) {
+		g_ptr_array_add(a->local_cands, g_strdup(g_ptr_array_index(cands, i)));
+		a->h.candidate(a->arg, g_ptr_array_index(cands, i));
+	}
+	g_ptr_array_free(cands, TRUE);
+	if (a->gathered)
+		a->h.gathering_done(a->arg);
+}
+
 /* --- ICE-lite on a worker's port (media/udpmux.h) -------------------------- */
 
 /* `n` random ice-chars (RFC 8839 §5.4): 6 bits of randomness each. */
@@ -363,21 +379,13 @@ static int lite_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 
 static int lite_restart(struct ice_agent *a)
 {
-	GPtrArray *cands = a->local_cands;
 	int err = lite_credentials(a);
 
 	if (err)
 		return err;
 	/* Media goes on over the selected path until the peer nominates one
 	 * with the new credentials: the state stays as it is. */
-	a->local_cands = g_ptr_array_new_with_free_func(g_free);
-	for (guint i = 0; i < cands->len; i++) {
-		g_ptr_array_add(a->local_cands, g_strdup(g_ptr_array_index(cands, i)));
-		a->h.candidate(a->arg, g_ptr_array_index(cands, i));
-	}
-	g_ptr_array_free(cands, TRUE);
-	if (a->gathered)
-		a->h.gathering_done(a->arg);
+	replay_candidates(a);
 	return 0;
 }
 
@@ -585,8 +593,6 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 
 int ice_agent_restart(struct ice_agent *a)
 {
-	GPtrArray *cands = a->local_cands;
-
 	if (a->mux)
 		return lite_restart(a);
 	direct_clear(a); /* until a pair is selected again */
@@ -594,15 +600,7 @@ int ice_agent_restart(struct ice_agent *a)
 		return EIO;
 	refresh_credentials(a);
 	a->state = ICE_STATE_NEW;
-	/* The peer needs our candidates again with the new credentials. */
-	a->local_cands = g_ptr_array_new_with_free_func(g_free);
-	for (guint i = 0; i < cands->len; i++) {
-		g_ptr_array_add(a->local_cands, g_strdup(g_ptr_array_index(cands, i)));
-		a->h.candidate(a->arg, g_ptr_array_index(cands, i));
-	}
-	g_ptr_array_free(cands, TRUE);
-	if (a->gathered)
-		a->h.gathering_done(a->arg);
+	replay_candidates(a);
 	return 0;
 }
 

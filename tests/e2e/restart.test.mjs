@@ -4,8 +4,9 @@
 // other participant over the same DTLS session.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, startServer, openClient, waitPublished, stats, addUdpLoss, sleep } from './lib.mjs';
+import { launchBrowser, startServer, openClient, waitPublished } from './lib.mjs';
 import { until } from './wait.mjs';
+import { framesFrom as frames, outageRecovery } from './scenario.mjs';
 
 let browser;
 let server;
@@ -23,7 +24,6 @@ after(async () => {
 });
 
 
-const frames = async (c, pid) => (await stats(c)).byParticipant[pid]?.video?.framesDecoded ?? 0;
 const ufrags = (c, which = 'publish') => c.page.evaluate((which) => {
   const pc = which === 'publish' ? window.app.client.pcPublish : window.app.client.pcSubscribe;
   const get = (d) => /a=ice-ufrag:(\S+)/.exec(d?.sdp || '')?.[1];
@@ -53,34 +53,11 @@ test('publish connection survives an ICE restart', async () => {
 });
 
 test('a network outage: both connections restart ICE by themselves and media resumes', async () => {
-  const room = 'outage-room';
-  const carol = await openClient(browser, server, room, 'carol');
-  clients.push(carol);
-  const dave = await openClient(browser, server, room, 'dave');
-  clients.push(dave);
-  await waitPublished(carol);
-  await waitPublished(dave);
-  await until(async () => (await frames(dave, carol.pid)) > 10 && (await frames(carol, dave.pid)) > 10,
-    'carol and dave decoding each other');
-  const before = { pub: await ufrags(carol), sub: await ufrags(carol, 'subscribe') };
-  const restarts = (c) => c.page.evaluate(() => ({ ...window.app.client.iceRestarts }));
-
-  // Every UDP packet dropped: the connections go disconnected and the
-  // clients restart ICE (again and again while the outage lasts).
-  const block = await addUdpLoss(100);
-  try {
-    await until(async () => {
-      const [a, b] = [await restarts(carol), await restarts(dave)];
-      return a.publish > 0 && a.subscribe > 0 && b.publish > 0 && b.subscribe > 0;
-    }, 'ICE restarts of both connections of both clients', 40000);
-    await sleep(1000);
-  } finally {
-    await block.remove();
-  }
-
-  const f = [await frames(dave, carol.pid), await frames(carol, dave.pid)];
-  await until(async () => (await frames(dave, carol.pid)) > f[0] + 30 && (await frames(carol, dave.pid)) > f[1] + 30,
-    'frames both ways after the outage', 40000);
+  let before;
+  const [carol] = await outageRecovery({
+    browser, server, room: 'outage-room', ids: ['carol', 'dave'], clients,
+    beforeOutage: async ([c]) => { before = { pub: await ufrags(c), sub: await ufrags(c, 'subscribe') }; },
+  });
   const after = { pub: await ufrags(carol), sub: await ufrags(carol, 'subscribe') };
   assert.notEqual(after.pub.remote, before.pub.remote, 'new server credentials on the publish connection');
   assert.notEqual(after.sub.remote, before.sub.remote, 'new server credentials on the subscribe connection');

@@ -1,12 +1,15 @@
 // scenario.mjs - the group call the media tests run: three participants
 // publish camera+mic and receive each other, one leaves, a fourth joins late.
 // Run against parleyd (call3.test.mjs, loss.test.mjs) and against the mock
-// SFU (client.test.mjs).
+// SFU (client.test.mjs). Also a UDP outage two clients recover from by
+// restarting ICE (restart.test.mjs, lite.test.mjs).
 import assert from 'node:assert/strict';
 import { startMockSfu } from './mock-sfu.mjs';
 import {
   startServer, mediaSkipReason, openClient, waitPublished, waitReceiving, waitGrowing, waitInPage, stats, pageEvents, T_MEDIA,
+  addUdpLoss, sleep,
 } from './lib.mjs';
+import { until } from './wait.mjs';
 
 /** One line per inbound video track: the figures worth reporting. */
 export function videoReport(who, st) {
@@ -112,6 +115,47 @@ export async function groupCall(t, { browser, server, room, minFrames = 10, hook
   } finally {
     for (const x of open) await x.close();
   }
+}
+
+/** Video frames `c` decoded from participant `pid`. */
+export async function framesFrom(c, pid) {
+  return (await stats(c)).byParticipant[pid]?.video?.framesDecoded ?? 0;
+}
+
+/**
+ * Two clients decode each other; then every UDP packet is dropped until
+ * both connections of both have restarted ICE (the client does so by
+ * itself), and media must come back both ways. `beforeOutage(pair)` runs
+ * just before the outage. The clients are pushed to `clients` (the caller
+ * closes them). Resolves the pair.
+ */
+export async function outageRecovery({ browser, server, room, ids, clients, beforeOutage }) {
+  const pair = [];
+  for (const id of ids) {
+    const c = await openClient(browser, server, room, id);
+    clients.push(c);
+    pair.push(c);
+  }
+  for (const c of pair) await waitPublished(c);
+  const [x, y] = pair;
+  await until(async () => (await framesFrom(y, x.pid)) > 10 && (await framesFrom(x, y.pid)) > 10,
+    `${x.identity} and ${y.identity} decoding each other`);
+  if (beforeOutage) await beforeOutage(pair);
+  const restarts = (c) => c.page.evaluate(() => ({ ...window.app.client.iceRestarts }));
+  const block = await addUdpLoss(100);
+  try {
+    await until(async () => {
+      const [r, s] = [await restarts(x), await restarts(y)];
+      return r.publish > 0 && r.subscribe > 0 && s.publish > 0 && s.subscribe > 0;
+    }, 'ICE restarts of both connections of both clients', 40000);
+    await sleep(1000);
+  } finally {
+    await block.remove();
+  }
+  const f = [await framesFrom(y, x.pid), await framesFrom(x, y.pid)];
+  await until(async () => (await framesFrom(y, x.pid)) > f[0] + 30 && (await framesFrom(x, y.pid)) > f[1] + 30,
+    'frames both ways after the outage', 40000);
+  return pair;
 }
 
 /**

@@ -136,30 +136,6 @@ describe('configuration', () => {
     assert.equal(r.code, 2, r.stdout);
   });
 
-  it('raises its soft open-files limit to the hard one at start', async () => {
-    // prlimit (util-linux) lowers the soft limit, then execs parleyd (same pid)
-    const proc = spawn('prlimit', ['--nofile=256:', PARLEYD, '--dev', '--http-port', '0',
-      '--http-bind', '127.0.0.1', '--data-dir', pathJoin(dir, 'nofile'), '--log-level', 'info'],
-    { stdio: ['ignore', 'ignore', 'pipe'] });
-    let err = '';
-    proc.stderr.setEncoding('utf8');
-    const listening = new Promise((res, rej) => {
-      proc.stderr.on('data', (d) => { err += d; if (/listening on/.test(err)) res(); });
-      proc.on('exit', (code) => rej(new Error(`parleyd exited ${code}: ${err}`)));
-    });
-    try {
-      await listening;
-      const limits = await readFile(`/proc/${proc.pid}/limits`, 'utf8');
-      const [, soft, hard] = limits.match(/^Max open files\s+(\S+)\s+(\S+)/m);
-      assert.match(err, /open files limit raised from 256 to \d+/);
-      assert.equal(soft, hard === 'unlimited' ? '1048576' : String(Math.min(Number(hard), 1048576)));
-    } finally {
-      const exited = new Promise((res) => proc.on('exit', res));
-      proc.kill('SIGTERM');
-      await exited;
-    }
-  });
-
   // Starts parleyd through `wrapper` (a command that execs it, same pid),
   // waits until it listens, runs `check(pid, stderr)` and stops it.
   async function withParleyd(wrapper, args, check) {
@@ -181,6 +157,17 @@ describe('configuration', () => {
       assert.equal(await exited, 0);
     }
   }
+
+  it('raises its soft open-files limit to the hard one at start', async () => {
+    // prlimit (util-linux) lowers the soft limit, then execs parleyd (same pid)
+    await withParleyd(['prlimit', '--nofile=256:'], ['--data-dir', pathJoin(dir, 'nofile')],
+      async (pid, err) => {
+        const limits = await readFile(`/proc/${pid}/limits`, 'utf8');
+        const [, soft, hard] = limits.match(/^Max open files\s+(\S+)\s+(\S+)/m);
+        assert.match(err, /open files limit raised from 256 to \d+/);
+        assert.equal(soft, hard === 'unlimited' ? '1048576' : String(Math.min(Number(hard), 1048576)));
+      });
+  });
 
   // policy and nice of each media worker thread, from /proc/PID/task/*/stat
   async function workerSched(pid) {
