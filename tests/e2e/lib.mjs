@@ -147,6 +147,11 @@ export async function startServer({ args = [], port = 0, dataDir, logLevel = 'in
             clearTimeout(timer);
           }
           if (ownDir && !keepDir) await rm(dataDir, { recursive: true, force: true });
+          if (exitCode !== 0) {
+            // a sanitizer report or an assertion is at the end of the log
+            process.stderr.write(`parleyd (pid ${proc.pid}) exited with ${exitCode}; last lines of its log:\n` +
+              `${log.split('\n').slice(-100).join('\n')}\n`);
+          }
           return exitCode;
         })();
       }
