@@ -17,6 +17,9 @@ struct worker {
 	GMainLoop *loop;      /* owned */
 	GThread *thread;      /* owned */
 	gint load;
+	/* Set under `post_lock`, so that no job is attached after the worker's
+	 * last drain (it would never run, and its argument would leak). */
+	GMutex post_lock;
 	gint stopping;
 };
 
@@ -83,6 +86,7 @@ int workers_alloc(struct workers **out, unsigned n)
 
 		w->pool = ws;
 		w->index = i;
+		g_mutex_init(&w->post_lock);
 		w->ctx = g_main_context_new();
 		w->loop = g_main_loop_new(w->ctx, FALSE);
 		g_snprintf(name, sizeof(name), "worker-%u", i);
@@ -161,7 +165,9 @@ void workers_free(struct workers *ws)
 		struct job *j = g_new(struct job, 1);
 		GSource *src = g_idle_source_new();
 
+		g_mutex_lock(&w->post_lock);
 		g_atomic_int_set(&w->stopping, 1);
+		g_mutex_unlock(&w->post_lock);
 		j->fn = worker_quit;
 		j->arg = w;
 		g_source_set_priority(src, G_PRIORITY_LOW);
@@ -175,6 +181,7 @@ void workers_free(struct workers *ws)
 		g_thread_join(w->thread);
 		g_main_loop_unref(w->loop);
 		g_main_context_unref(w->ctx);
+		g_mutex_clear(&w->post_lock);
 	}
 	g_free(ws->w);
 	g_free(ws);
@@ -211,8 +218,11 @@ int worker_post(struct worker *w, worker_fn_h *fn, void *arg)
 	struct job *j;
 	GSource *src;
 
-	if (g_atomic_int_get(&w->stopping))
+	g_mutex_lock(&w->post_lock);
+	if (g_atomic_int_get(&w->stopping)) {
+		g_mutex_unlock(&w->post_lock);
 		return ESHUTDOWN;
+	}
 	j = g_new(struct job, 1);
 	j->fn = fn;
 	j->arg = arg;
@@ -220,6 +230,7 @@ int worker_post(struct worker *w, worker_fn_h *fn, void *arg)
 	g_source_set_priority(src, G_PRIORITY_DEFAULT);
 	g_source_set_callback(src, job_run, j, g_free);
 	g_source_attach(src, w->ctx);
+	g_mutex_unlock(&w->post_lock);
 	g_source_unref(src);
 	return 0;
 }
