@@ -114,6 +114,39 @@ static gboolean tick(gpointer data)
 	return G_SOURCE_CONTINUE;
 }
 
+/* This thread's context with a 50 ms tick (libnice's timers), and for the
+ * lane tests two workers with their lanes. */
+struct rig {
+	GMainContext *ctx;
+	GSource *tick;
+	struct workers *ws; /* NULL without workers */
+	struct lanes *ls;
+};
+
+static void rig_open(struct rig *r, bool workers)
+{
+	memset(r, 0, sizeof(*r));
+	r->ctx = g_main_context_new();
+	r->tick = g_timeout_source_new(50);
+	g_source_set_callback(r->tick, tick, NULL, NULL);
+	g_source_attach(r->tick, r->ctx);
+	g_main_context_push_thread_default(r->ctx);
+	if (!workers)
+		return;
+	assert_int_equal(workers_alloc(&r->ws, 2), 0);
+	assert_int_equal(lanes_alloc(&r->ls, r->ws, 64), 0);
+}
+
+static void rig_close(struct rig *r)
+{
+	workers_free(r->ws);
+	lanes_free(r->ls);
+	g_source_destroy(r->tick);
+	g_source_unref(r->tick);
+	g_main_context_pop_thread_default(r->ctx);
+	g_main_context_unref(r->ctx);
+}
+
 static void connect_pair(GMainContext *ctx, struct peer *a, struct peer *b)
 {
 	a->other = b;
@@ -148,15 +181,12 @@ static void restart_pair(GMainContext *ctx, struct peer *a, struct peer *b)
 
 static void test_connect_send_restart(void **state)
 {
-	GMainContext *ctx = g_main_context_new();
-	guint t = 0;
+	struct rig r;
 	struct peer a, b;
-	GSource *src = g_timeout_source_new(50);
+	GMainContext *ctx;
 
-	g_source_set_callback(src, tick, NULL, NULL);
-	t = g_source_attach(src, ctx);
-	(void)t;
-	g_main_context_push_thread_default(ctx);
+	rig_open(&r, false);
+	ctx = r.ctx;
 	peer_init(&a, ctx, true, 40000, 40099);
 	peer_init(&b, ctx, false, 0, 0);
 	assert_int_equal(ice_agent_send(a.a, (const uint8_t *)"x", 1), ENOTCONN);
@@ -182,10 +212,7 @@ static void test_connect_send_restart(void **state)
 
 	peer_clear(&a);
 	peer_clear(&b);
-	g_source_destroy(src);
-	g_source_unref(src);
-	g_main_context_pop_thread_default(ctx);
-	g_main_context_unref(ctx);
+	rig_close(&r);
 }
 
 /* An agent that sends through a lane (media/lanes.h): datagrams go out on
@@ -195,19 +222,18 @@ static void test_connect_send_restart(void **state)
  * them. */
 static void test_lane_send_and_free_with_queued(void **state)
 {
-	GMainContext *ctx = g_main_context_new();
-	GSource *src = g_timeout_source_new(50);
+	struct rig r;
 	struct workers *ws;
 	struct lanes *ls;
+	GMainContext *ctx;
 	struct peer a, b;
 	struct gate g = { 0 };
 
 	(void)state;
-	g_source_set_callback(src, tick, NULL, NULL);
-	g_source_attach(src, ctx);
-	g_main_context_push_thread_default(ctx);
-	assert_int_equal(workers_alloc(&ws, 2), 0);
-	assert_int_equal(lanes_alloc(&ls, ws, 64), 0);
+	rig_open(&r, true);
+	ctx = r.ctx;
+	ws = r.ws;
+	ls = r.ls;
 	/* this thread is the lane's only producer, standing in for worker 0 */
 	next_lane = lanes_get(ls, workers_get(ws, 0), workers_get(ws, 1));
 	peer_init(&a, ctx, true, 0, 0);
@@ -235,13 +261,8 @@ static void test_lane_send_and_free_with_queued(void **state)
 
 	peer_clear(&a);
 	peer_clear(&b);
-	workers_free(ws);
-	lanes_free(ls);
+	rig_close(&r);
 	gate_clear(&g);
-	g_source_destroy(src);
-	g_source_unref(src);
-	g_main_context_pop_thread_default(ctx);
-	g_main_context_unref(ctx);
 }
 
 static void noop(void *arg)
@@ -255,10 +276,10 @@ static void noop(void *arg)
  * two lite agents on one port kept apart. */
 static void test_lite_with_full_peer(void **state)
 {
-	GMainContext *ctx = g_main_context_new();
-	GSource *src = g_timeout_source_new(50);
+	struct rig r;
 	struct workers *ws;
 	struct lanes *ls;
+	GMainContext *ctx;
 	struct udpmux *mux;
 	struct peer a, b, c, d;
 	struct udpmux_stats st;
@@ -266,11 +287,10 @@ static void test_lite_with_full_peer(void **state)
 	char *old;
 
 	(void)state;
-	g_source_set_callback(src, tick, NULL, NULL);
-	g_source_attach(src, ctx);
-	g_main_context_push_thread_default(ctx);
-	assert_int_equal(workers_alloc(&ws, 2), 0);
-	assert_int_equal(lanes_alloc(&ls, ws, 64), 0);
+	rig_open(&r, true);
+	ctx = r.ctx;
+	ws = r.ws;
+	ls = r.ls;
 	assert_int_equal(udpmux_alloc(&mux, ctx, loopback, 0), 0);
 	assert_true(udpmux_port(mux) > 0);
 	/* made controlled (an answerer); told the peer is lite, it controls */
@@ -333,13 +353,10 @@ static void test_lite_with_full_peer(void **state)
 	peer_clear(&b);
 	peer_clear(&c);
 	peer_clear(&d);
-	workers_free(ws);
-	lanes_free(ls);
+	workers_free(ws); /* before the mux: its lane sends on the mux's socket */
+	r.ws = NULL;
 	udpmux_free(mux);
-	g_source_destroy(src);
-	g_source_unref(src);
-	g_main_context_pop_thread_default(ctx);
-	g_main_context_unref(ctx);
+	rig_close(&r);
 }
 
 static void test_bad_input(void **state)

@@ -201,22 +201,20 @@ static void test_malformed(void **state)
 	assert_false(stun_is(b, sizeof(rfc_request)));
 	assert_int_equal(stun_parse(&m, b, sizeof(rfc_request)), EBADMSG);
 	assert_int_equal(stun_parse(&m, rfc_request, sizeof(rfc_request) - 4), EBADMSG); /* length */
-	/* an attribute longer than the message */
-	n = msg1(b, STUN_ATTR_PRIORITY, 40, v, 4);
-	assert_int_equal(stun_parse(&m, b, n), EBADMSG);
-	/* wrong sizes */
-	n = msg1(b, STUN_ATTR_PRIORITY, 3, v, 3);
-	assert_int_equal(stun_parse(&m, b, n), EBADMSG);
-	n = msg1(b, STUN_ATTR_MESSAGE_INTEGRITY, 16, v, 16);
-	assert_int_equal(stun_parse(&m, b, n), EBADMSG);
-	n = msg1(b, STUN_ATTR_ICE_CONTROLLING, 4, v, 4);
-	assert_int_equal(stun_parse(&m, b, n), EBADMSG);
-	n = msg1(b, STUN_ATTR_USE_CANDIDATE, 4, v, 4);
-	assert_int_equal(stun_parse(&m, b, n), EBADMSG);
-	n = msg1(b, STUN_ATTR_USERNAME, 513, v, 513);
-	assert_int_equal(stun_parse(&m, b, n), EBADMSG);
-	n = msg1(b, STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 8, v, 8);
-	assert_int_equal(stun_parse(&m, b, n), EBADMSG);
+	/* an attribute longer than the message, then attributes of a wrong size */
+	static const struct { uint16_t type, alen, vlen; } bad[] = {
+		{ STUN_ATTR_PRIORITY, 40, 4 },
+		{ STUN_ATTR_PRIORITY, 3, 3 },
+		{ STUN_ATTR_MESSAGE_INTEGRITY, 16, 16 },
+		{ STUN_ATTR_ICE_CONTROLLING, 4, 4 },
+		{ STUN_ATTR_USE_CANDIDATE, 4, 4 },
+		{ STUN_ATTR_USERNAME, 513, 513 },
+		{ STUN_ATTR_MESSAGE_INTEGRITY_SHA256, 8, 8 },
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		n = msg1(b, bad[i].type, bad[i].alen, v, bad[i].vlen);
+		assert_int_equal(stun_parse(&m, b, n), EBADMSG);
+	}
 	/* addresses: unknown family, v4 with v6's length */
 	v[1] = 0x03;
 	n = msg1(b, STUN_ATTR_XOR_MAPPED_ADDRESS, 8, v, 8);
