@@ -324,8 +324,10 @@ static void reject(struct udpmux *m, const struct sockaddr_storage *from, const 
 {
 	char who[80];
 
-	sa_str(from, who, sizeof(who));
-	log_debug("STUN from %s dropped: %s", who, why);
+	if (log_enabled(LOG_LVL_DEBUG)) { /* a flood of bad STUN formats nothing */
+		sa_str(from, who, sizeof(who));
+		log_debug("STUN from %s dropped: %s", who, why);
+	}
 	m->st.stun_rejected++;
 	MEDIA_COUNT(stun_rejected, 1);
 }
