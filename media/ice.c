@@ -1,6 +1,8 @@
 /* ice.c - see ice.h. */
 #define LOG_MOD "ice"
 #include "media/ice.h"
+
+#include "media/base/counters.h"
 #include "media/base/log.h"
 #include "media/lanes.h"
 #include "media/udpmux.h"
@@ -368,13 +370,16 @@ static int lite_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 {
 	const struct sockaddr *to;
 	socklen_t tolen;
-	int fd;
+	int fd, err;
 
 	/* The mux's socket lives as long as the worker pool: no dup needed. */
 	if (a->lane && udpmux_ep_dest(a->ep, &fd, &to, &tolen) == 0 &&
 	    lane_send(a->lane, fd, to, tolen, buf, len) == 0)
-		return 0;
-	return udpmux_ep_send(a->ep, buf, len);
+		return 0; /* its delay counts when the lane's worker sends it */
+	err = udpmux_ep_send(a->ep, buf, len);
+	if (!err)
+		media_delay_sent();
+	return err;
 }
 
 static int lite_restart(struct ice_agent *a)
@@ -567,14 +572,14 @@ void ice_agent_remote_gathering_done(struct ice_agent *a)
 	nice_agent_peer_candidate_gathering_done(a->agent, a->stream);
 }
 
-int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
+/* A full agent's send: on the selected pair's socket (through the lane
+ * when there is one), or through libnice before that. A copy being
+ * forwarded counts its delay when the kernel has it: here, or on the
+ * lane's worker. */
+static int full_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 {
 	gint n;
 
-	if (a->state != ICE_STATE_CONNECTED && a->state != ICE_STATE_DISCONNECTED)
-		return ENOTCONN;
-	if (a->mux)
-		return lite_send(a, buf, len);
 	if (a->direct && a->lane_fd >= 0 &&
 	    lane_send(a->lane, a->lane_fd, (const struct sockaddr *)&a->direct_to,
 		      a->direct_len, buf, len) == 0)
@@ -583,12 +588,23 @@ int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
 		ssize_t sent = sendto(a->direct_fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL,
 				      (const struct sockaddr *)&a->direct_to, a->direct_len);
 
-		if (sent == (ssize_t)len)
-			return 0;
-		return sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? EAGAIN : EIO;
+		if (sent != (ssize_t)len)
+			return sent < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) ? EAGAIN : EIO;
+		media_delay_sent();
+		return 0;
 	}
 	n = nice_agent_send(a->agent, a->stream, 1, (guint)len, (const gchar *)buf);
-	return n == (gint)len ? 0 : EAGAIN;
+	if (n != (gint)len)
+		return EAGAIN;
+	media_delay_sent();
+	return 0;
+}
+
+int ice_agent_send(struct ice_agent *a, const uint8_t *buf, size_t len)
+{
+	if (a->state != ICE_STATE_CONNECTED && a->state != ICE_STATE_DISCONNECTED)
+		return ENOTCONN;
+	return a->mux ? lite_send(a, buf, len) : full_send(a, buf, len);
 }
 
 int ice_agent_restart(struct ice_agent *a)
@@ -618,6 +634,8 @@ int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us)
 {
 	struct timespec ts;
 
+	if (a->mux)
+		return udpmux_ep_rx_time(a->ep, unix_us);
 	if (!a->direct || !a->rx_stamps ||
 	    ioctl(a->direct_fd, SIOCGSTAMPNS, &ts) != 0)
 		return ENOENT;

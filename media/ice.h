@@ -112,12 +112,15 @@ bool ice_agent_is_lite(const struct ice_agent *a);
  * @thread ctx */
 const char *ice_agent_pair_str(const struct ice_agent *a);
 
-/* When the kernel received the datagram last read on the selected UDP
- * socket (wall clock, microseconds since the epoch; SIOCGSTAMPNS): called
- * from the recv handler, that is the packet being handled, or the last of
- * a batch read at once. Only with ice_params.rx_stamps (stamping turns on
- * for the whole host: a measuring tool's business, not a server's), from
- * when the pair is selected. Returns 0, or ENOENT (no direct UDP pair, no
+/* When the kernel received the datagram being handled (wall clock,
+ * microseconds since the epoch), called from the recv handler. ICE-lite:
+ * the stamp recvmmsg gave (SO_TIMESTAMPNS). Full agents: SIOCGSTAMPNS on
+ * the selected UDP socket: the last datagram read (when libnice reads a
+ * few at once they share the last one's stamp, which under-counts the
+ * earlier ones' wait), only with ice_params.rx_stamps, from when the pair
+ * is selected
+ * (stamping turns on for the whole host: one clock read per received
+ * packet). Returns 0, or ENOENT (no stamp: no direct UDP pair, no
  * rx_stamps, or a datagram from before). */
 int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us);
 

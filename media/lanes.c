@@ -21,6 +21,7 @@ struct slot {
 	int fd;
 	socklen_t tolen;
 	uint32_t len;
+	int64_t arrival_us;     /* of the packet it is a copy of (media_arrival), 0 none */
 	struct sockaddr_in6 to; /* large enough for an IPv4 address too */
 	_Alignas(16) uint8_t data[LANE_MTU];
 };
@@ -73,6 +74,7 @@ static unsigned send_batch(struct lane *l, unsigned tail, unsigned n, int fd)
 	struct mmsghdr msg[DRAIN_BATCH];
 	struct iovec iov[DRAIN_BATCH];
 	unsigned done = 0, failed = 0;
+	int64_t now;
 
 	for (unsigned i = 0; i < n; i++) {
 		struct slot *s = &l->slots[(tail + i) & l->mask];
@@ -89,8 +91,15 @@ static unsigned send_batch(struct lane *l, unsigned tail, unsigned n, int fd)
 			done++;
 			continue;
 		}
-		for (unsigned i = done; i < done + (unsigned)r; i++)
-			failed += msg[i].msg_len != iov[i].iov_len;
+		now = g_get_real_time();
+		for (unsigned i = done; i < done + (unsigned)r; i++) {
+			int64_t at = l->slots[(tail + i) & l->mask].arrival_us;
+
+			if (msg[i].msg_len != iov[i].iov_len)
+				failed++;
+			else if (at)
+				media_delay_add(now - at);
+		}
 		done += (unsigned)r;
 	}
 	return failed;
@@ -301,6 +310,7 @@ int lane_send(struct lane *l, int fd, const struct sockaddr *to, socklen_t tolen
 	slot->fd = fd;
 	slot->tolen = tolen;
 	slot->len = (uint32_t)len;
+	slot->arrival_us = media_arrival();
 	memcpy(&slot->to, to, tolen);
 	memcpy(slot->data, buf, len);
 	atomic_store(&l->head, head + 1);

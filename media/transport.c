@@ -247,9 +247,15 @@ static void on_ice_recv(void *arg, uint8_t *buf, size_t len)
 		t->st.srtp_errors++;
 		MEDIA_COUNT(srtp_errors, 1);
 	} else {
+		int64_t at = 0;
+
 		t->st.rtp_in++;
 		MEDIA_COUNT(rtp_in, 1);
+		/* copies sent from the handler count their delay from here */
+		(void)ice_agent_rx_time(t->ice, &at);
+		media_arrival_set(at);
 		t->h.rtp(t->arg, p);
+		media_arrival_set(0);
 	}
 	pktbuf_unref(p);
 }
@@ -497,8 +503,15 @@ static int send_protected(struct transport *t, uint8_t *buf, size_t len, size_t 
 		return ENOTCONN;
 	err = rtcp ? srtp_sess_protect_rtcp(t->srtp, buf, &len, cap) :
 		     srtp_sess_protect_rtp(t->srtp, buf, &len, cap);
-	if (!err)
+	if (!err && rtcp) { /* feedback sent while forwarding is no copy */
+		int64_t at = media_arrival();
+
+		media_arrival_set(0);
 		err = ice_agent_send(t->ice, buf, len);
+		media_arrival_set(at);
+	} else if (!err) {
+		err = ice_agent_send(t->ice, buf, len);
+	}
 	if (err) {
 		t->st.send_errors++;
 		MEDIA_COUNT(send_errors, 1);

@@ -59,6 +59,7 @@ struct udpmux {
 	GHashTable *by_addr;  /* struct addr_key* (the path's) -> path (owned) */
 	struct udpmux_stats st;
 	uint8_t (*rx)[RX_MTU]; /* owned: RX_BATCH buffers */
+	int64_t rx_stamp_us;   /* the datagram being handled: kernel arrival, 0 none */
 };
 
 struct udpmux_ep {
@@ -299,6 +300,14 @@ int udpmux_ep_dest(const struct udpmux_ep *ep, int *fd, const struct sockaddr **
 	return 0;
 }
 
+int udpmux_ep_rx_time(const struct udpmux_ep *ep, int64_t *unix_us)
+{
+	if (!ep->m->rx_stamp_us)
+		return ENOENT;
+	*unix_us = ep->m->rx_stamp_us;
+	return 0;
+}
+
 int udpmux_ep_send(struct udpmux_ep *ep, const uint8_t *buf, size_t len)
 {
 	const struct path *p = ep->selected;
@@ -526,6 +535,22 @@ static void on_datagram(struct udpmux *m, unsigned sock, uint8_t *buf, size_t le
 	p->ep->h.recv(p->ep->arg, buf, len);
 }
 
+/* The kernel's arrival stamp of a datagram read (SO_TIMESTAMPNS), Unix
+ * microseconds; 0 when it has none. */
+static int64_t rx_stamp(struct msghdr *h)
+{
+	for (struct cmsghdr *c = CMSG_FIRSTHDR(h); c; c = CMSG_NXTHDR(h, c)) {
+		if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SCM_TIMESTAMPNS &&
+		    c->cmsg_len >= CMSG_LEN(sizeof(struct timespec))) {
+			struct timespec ts;
+
+			memcpy(&ts, CMSG_DATA(c), sizeof(ts));
+			return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+		}
+	}
+	return 0;
+}
+
 static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 {
 	struct msock *s = data;
@@ -534,6 +559,7 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 	struct mmsghdr msgs[RX_BATCH];
 	struct iovec iov[RX_BATCH];
 	struct sockaddr_storage from[RX_BATCH];
+	_Alignas(struct cmsghdr) uint8_t ctl[RX_BATCH][CMSG_SPACE(sizeof(struct timespec))];
 
 	(void)cond;
 	for (int round = 0; round < RX_ROUNDS; round++) {
@@ -543,7 +569,9 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 			iov[i] = (struct iovec){ .iov_base = m->rx[i], .iov_len = RX_MTU };
 			msgs[i].msg_hdr = (struct msghdr){ .msg_name = &from[i],
 							   .msg_namelen = sizeof(from[i]),
-							   .msg_iov = &iov[i], .msg_iovlen = 1 };
+							   .msg_iov = &iov[i], .msg_iovlen = 1,
+							   .msg_control = ctl[i],
+							   .msg_controllen = sizeof(ctl[i]) };
 			msgs[i].msg_len = 0;
 		}
 		n = recvmmsg(fd, msgs, RX_BATCH, MSG_DONTWAIT, NULL);
@@ -552,8 +580,10 @@ static gboolean on_readable(gint fd, GIOCondition cond, gpointer data)
 		for (int i = 0; i < n; i++) {
 			if (msgs[i].msg_hdr.msg_flags & MSG_TRUNC)
 				continue; /* larger than any datagram of ours */
+			m->rx_stamp_us = rx_stamp(&msgs[i].msg_hdr);
 			on_datagram(m, idx, m->rx[i], msgs[i].msg_len, &from[i],
 				    msgs[i].msg_hdr.msg_namelen);
+			m->rx_stamp_us = 0;
 		}
 		if (n < RX_BATCH)
 			break;
@@ -567,7 +597,7 @@ static int bind_one(struct msock *s, const char *ip, unsigned port)
 {
 	struct sockaddr_storage sa = { 0 };
 	socklen_t salen;
-	int size = SOCKET_BUFFER;
+	int size = SOCKET_BUFFER, one = 1;
 
 	if (inet_pton(AF_INET, ip, &((struct sockaddr_in *)&sa)->sin_addr) == 1) {
 		sa.ss_family = AF_INET;
@@ -584,11 +614,8 @@ static int bind_one(struct msock *s, const char *ip, unsigned port)
 	s->fd = socket(sa.ss_family, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (s->fd < 0)
 		return errno;
-	if (sa.ss_family == AF_INET6) {
-		int one = 1;
-
+	if (sa.ss_family == AF_INET6)
 		(void)setsockopt(s->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one));
-	}
 	if (bind(s->fd, (struct sockaddr *)&sa, salen)) {
 		int err = errno;
 
@@ -599,6 +626,9 @@ static int bind_one(struct msock *s, const char *ip, unsigned port)
 	if (setsockopt(s->fd, SOL_SOCKET, SO_RCVBUF, &size, sizeof(size)) ||
 	    setsockopt(s->fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof(size)))
 		log_debug("cannot set the socket buffers: %s", g_strerror(errno));
+	/* arrival stamps, for the forwarding delay (udpmux_ep_rx_time) */
+	if (setsockopt(s->fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one)))
+		log_debug("cannot turn on receive stamps: %s", g_strerror(errno));
 	g_strlcpy(s->addr, ip, sizeof(s->addr));
 	return 0;
 }

@@ -87,6 +87,11 @@ int udpmux_ep_set_remote(struct udpmux_ep *ep, const char *ufrag, const char *pw
 int udpmux_ep_dest(const struct udpmux_ep *ep, int *fd, const struct sockaddr **to,
 		   socklen_t *tolen);
 
+/* When the kernel received the datagram being handled (its recv handler
+ * runs), Unix microseconds. Returns 0 or ENOENT (outside a handler, or the
+ * kernel gave no stamp). @thread ctx */
+int udpmux_ep_rx_time(const struct udpmux_ep *ep, int64_t *unix_us);
+
 /* Sends one datagram on the selected path. Returns 0, ENOTCONN (none yet),
  * EAGAIN (socket full: dropped) or EIO. @thread ctx */
 int udpmux_ep_send(struct udpmux_ep *ep, const uint8_t *buf, size_t len);

@@ -383,6 +383,7 @@ static int transport_make(struct pmedia *pm, bool sub, struct transport **out)
 		.connect_timeout_s = pm->cfg->connect_timeout_s,
 		.name = name,
 		.mux = pm->cfg->muxes ? pm->cfg->muxes[worker_index(pm->w)] : NULL,
+		.rx_stamps = true, /* parley_forward_delay_seconds */
 	};
 	int err;
 
@@ -505,8 +506,10 @@ static GPtrArray *publish_apply(struct pmedia *pm, const struct sdp *offer,
 static void publish_finish(struct pmedia *pm)
 {
 	struct sdp_answer_params ap = {
-		.audio = { &sdp_cap_opus, 1, 1, ext_uris, SDP_DIR_RECVONLY },
-		.video = { &sdp_cap_vp8, 1, 1, ext_uris, SDP_DIR_RECVONLY },
+		.audio = { .codecs = &sdp_cap_opus, .n_codecs = 1, .max_codecs = 1,
+			   .ext_uris = ext_uris, .dir = SDP_DIR_RECVONLY },
+		.video = { .codecs = &sdp_cap_vp8, .n_codecs = 1, .max_codecs = 1,
+			   .ext_uris = ext_uris, .dir = SDP_DIR_RECVONLY },
 		.bundle_only = true,
 	};
 	GPtrArray *hold = g_ptr_array_new(), *added, *gone = g_ptr_array_new();
@@ -670,8 +673,10 @@ static void view_apply(struct pmedia *pm, const struct sdp *ans, struct producer
 static void view_finish(struct pmedia *pm)
 {
 	struct sdp_answer_params ap = {
-		.audio = { &sdp_cap_opus, 1, 1, ext_uris, SDP_DIR_SENDONLY },
-		.video = { view_video_codecs, 1, 1, ext_uris, SDP_DIR_SENDONLY },
+		.audio = { .codecs = &sdp_cap_opus, .n_codecs = 1, .max_codecs = 1,
+			   .ext_uris = ext_uris, .dir = SDP_DIR_SENDONLY },
+		.video = { .codecs = view_video_codecs, .n_codecs = 1, .max_codecs = 1,
+			   .ext_uris = ext_uris, .dir = SDP_DIR_SENDONLY },
 		.bundle_only = true,
 	};
 	const struct sdp *offer = pm->pending_offer;

@@ -115,6 +115,29 @@ static void metric(GString *m, const char *name, const char *help, uint64_t v)
 			       name, help, name, name, v);
 }
 
+/* parley_forward_delay_seconds: a Prometheus histogram (cumulative
+ * buckets) of media_counters.fwd_delay. */
+static void delay_histogram(GString *m, const struct media_counters *mc)
+{
+	const char *name = "parley_forward_delay_seconds";
+	uint64_t n = 0;
+
+	g_string_append_printf(m,
+			       "# HELP %s Time from a media packet's arrival to each copy's send "
+			       "(a copy per subscriber).\n# TYPE %s histogram\n",
+			       name, name);
+	for (unsigned i = 0; i < MEDIA_DELAY_BUCKETS; i++) {
+		n += mc->fwd_delay[i];
+		g_string_append_printf(m, "%s_bucket{le=\"%g\"} %" G_GUINT64_FORMAT "\n", name,
+				       media_delay_bounds_us[i] / 1e6, n);
+	}
+	n += mc->fwd_delay[MEDIA_DELAY_BUCKETS];
+	g_string_append_printf(m,
+			       "%s_bucket{le=\"+Inf\"} %" G_GUINT64_FORMAT "\n%s_sum %.6f\n"
+			       "%s_count %" G_GUINT64_FORMAT "\n",
+			       name, n, name, (double)mc->fwd_delay_us / 1e6, name, n);
+}
+
 static void metrics(struct http_req *req, void *arg)
 {
 	struct api *a = arg;
@@ -180,6 +203,7 @@ static void metrics(struct http_req *req, void *arg)
 		metric(m, "parley_udp_unknown_total",
 		       "Datagrams on the media port from an address no connection checked.",
 		       mc.udp_unknown);
+		delay_histogram(m, &mc);
 		http_respond_text(req, 200, "text/plain; version=0.0.4", m->str, m->len);
 		g_string_free(m, TRUE);
 	}

@@ -7,6 +7,8 @@
 
 #include <stdint.h>
 
+#define MEDIA_DELAY_BUCKETS 16
+
 struct media_counters {
 	uint64_t rtp_in, rtp_out;     /* packets */
 	uint64_t rtcp_in, rtcp_out;
@@ -25,7 +27,34 @@ struct media_counters {
 	uint64_t stun_rejected;       /* STUN on a media port: malformed, unknown ufrag, bad
 					 integrity (media/udpmux.h) */
 	uint64_t udp_unknown;         /* datagrams on a media port from no checked address */
+	/* Forwarding delay, per copy of an RTP packet: from the kernel's stamp
+	 * of the packet's arrival to the copy's hand-over to the kernel for
+	 * sending (so the time it waited in the socket counts). Not
+	 * cumulative: fwd_delay[i] counts copies above media_delay_bounds_us[i
+	 * - 1] and up to media_delay_bounds_us[i]; the last, the rest. */
+	uint64_t fwd_delay[MEDIA_DELAY_BUCKETS + 1];
+	uint64_t fwd_delay_us;        /* their sum */
 };
+
+/* The histogram's upper bounds in microseconds, ascending. */
+extern const uint32_t media_delay_bounds_us[MEDIA_DELAY_BUCKETS];
+
+/* Copies counted in `c`'s histogram. */
+uint64_t media_delay_count(const struct media_counters *c);
+
+/* Counts one copy sent `us` after its packet arrived (negative: 0). */
+void media_delay_add(int64_t us);
+
+/* The arrival (kernel stamp, Unix microseconds) of the RTP packet this
+ * thread is forwarding: set by the transport around its packet handler,
+ * read by whatever sends a copy (media/ice.c, media/lanes.c). 0: none
+ * (not forwarding, or the socket gave no stamp). */
+void media_arrival_set(int64_t unix_us);
+int64_t media_arrival(void);
+
+/* Counts a copy of the packet being forwarded as sent now, if there is
+ * one. */
+void media_delay_sent(void);
 
 /* This thread's block (made on first use, kept until exit). @thread any */
 struct media_counters *media_counters_local(void);

@@ -81,6 +81,7 @@ test('a group call over the workers\' ICE-lite ports', async (t) => {
   }
   assert.equal(await metric('parley_stun_rejected_total'), 0, 'no check was refused');
   assert.ok(await metric('parley_lane_sent_total') > 0, 'datagrams left through lanes');
+  assert.ok(await metric('parley_forward_delay_seconds_count') > 0, 'copies were timed');
 });
 
 test('an ICE restart of a publish connection on the lite port', async (t) => {

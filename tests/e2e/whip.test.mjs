@@ -151,6 +151,8 @@ test('WHIP publish, WHEP playback, WHIP delete', async () => {
   assert.ok(value('parley_rtp_packets_out_total') > 100, m);
   assert.ok(value('parley_media_bytes_out_total') > 10000, m);
   assert.equal(value('parley_srtp_errors_total'), 0);
+  // every copy sent to the viewer was timed (parley_forward_delay_seconds)
+  assert.ok(value('parley_forward_delay_seconds_count') > 100, m);
 
   // DELETE ends the WHIP session: the publisher leaves the room.
   const del = await fetch(`${server.url}${pub.location}`, {

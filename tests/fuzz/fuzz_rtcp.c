@@ -13,14 +13,7 @@
 #include <string.h>
 
 #include "media/rtcp.h"
-
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-#define CHECK(cond)                  \
-	do {                         \
-		if (!(cond))         \
-			abort();     \
-	} while (0)
+#include "tests/fuzz/fuzz.h"
 
 #define MAX_SEQS (65536 * 17)
 

@@ -16,18 +16,11 @@
 #include <string.h>
 
 #include "media/rtp.h"
+#include "tests/fuzz/fuzz.h"
 
 #define MAX_EXT 256
 
-int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
 static uint8_t scratch[65536 + 1024];
-
-#define CHECK(cond)                  \
-	do {                         \
-		if (!(cond))         \
-			abort();     \
-	} while (0)
 
 /* Reads every extension with every getter; returns how many elements the
  * walk found (into `ext`, at most MAX_EXT). */

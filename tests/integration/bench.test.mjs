@@ -44,6 +44,9 @@ function checkRuns(report, viewers) {
     assert.equal(r.loss.lost, 0, what);           // no loss was injected
     assert.equal(r.loss.duplicates, 0, what);
     assert.ok(r.delay_us.samples > 0, what);
+    // parleyd's own histogram (parley_forward_delay_seconds) saw the copies
+    const sd = r.server_delay_us;
+    assert.ok(sd && sd.samples > 0 && sd.p50 <= sd.p95 && sd.p95 <= sd.p99, what);
     assert.equal(r.join_ms.samples, viewers, what);
     assert.ok(r.server.cpu_seconds >= 0 && r.server.rss_kib > 0, what);
   }

@@ -55,6 +55,18 @@ describe('service endpoints', () => {
       'parley_events_total']) {
       assert.match(r.text, new RegExp(`^${m} \\d+$`, 'm'), m);
     }
+    // a histogram: bounds ascending, counts cumulative, +Inf is the count
+    const h = 'parley_forward_delay_seconds';
+    assert.match(r.text, new RegExp(`^# TYPE ${h} histogram$`, 'm'));
+    const buckets = [...r.text.matchAll(new RegExp(`^${h}_bucket\\{le="([^"]+)"\\} (\\d+)$`, 'gm'))]
+      .map((b) => [b[1] === '+Inf' ? Infinity : Number(b[1]), Number(b[2])]);
+    assert.ok(buckets.length > 10);
+    assert.equal(buckets.at(-1)[0], Infinity);
+    for (let i = 1; i < buckets.length; i++) {
+      assert.ok(buckets[i][0] > buckets[i - 1][0] && buckets[i][1] >= buckets[i - 1][1]);
+    }
+    assert.match(r.text, new RegExp(`^${h}_count ${buckets.at(-1)[1]}$`, 'm'));
+    assert.match(r.text, new RegExp(`^${h}_sum [0-9.]+$`, 'm'));
   });
 });
 

@@ -96,12 +96,14 @@ struct push {
 	unsigned ok, full;
 	bool release;          /* then lane_release(p->fd), and the socket's owner
 				  closes it (as libnice does when a stream goes) */
+	int64_t arrival_us;    /* the packet being forwarded (media_arrival), 0 none */
 };
 
 static void push_run(void *arg)
 {
 	struct push *j = arg;
 
+	media_arrival_set(j->arrival_us);
 	for (unsigned i = j->first; i < j->first + j->n; i++) {
 		uint8_t buf[1200];
 
@@ -114,6 +116,7 @@ static void push_run(void *arg)
 		else if (err == ENOBUFS)
 			j->full++;
 	}
+	media_arrival_set(0);
 	if (j->release) {
 		lane_release(j->lane, j->p->fd);
 		j->p->fd = -1;
@@ -250,6 +253,52 @@ static void test_order_and_contents(void **state)
 	assert_int_equal(worker_call(workers_get(r.ws, 1), noop, NULL), 0);
 	media_counters_sum(&after);
 	assert_int_equal(after.lane_sent - before.lane_sent, 800);
+	rig_close(&r);
+}
+
+/* Copies of a packet being forwarded count their delay (from the packet's
+ * arrival) when the lane's worker sends them, not when they are queued;
+ * other datagrams count none. */
+static void test_forward_delay(void **state)
+{
+	struct rig r;
+	struct media_counters before, queued, after;
+	struct push j = { 0 };
+	struct gate g;
+
+	(void)state;
+	rig_open(&r, 64);
+	j.lane = r.lane;
+	j.p = &r.p;
+	j.n = 10; /* not copies of a forwarded packet */
+	media_counters_sum(&before);
+	assert_int_equal(worker_call(workers_get(r.ws, 0), push_run, &j), 0);
+	for (unsigned i = 0; i < 10; i++)
+		expect_datagram(r.p.rx, i);
+	assert_int_equal(worker_call(workers_get(r.ws, 1), noop, NULL), 0);
+	media_counters_sum(&after);
+	assert_int_equal(media_delay_count(&after), media_delay_count(&before));
+
+	/* 20 copies of a packet that arrived 3 ms ago, queued while the lane's
+	 * worker is held: nothing counted until it sends them */
+	gate_close(&g, workers_get(r.ws, 1));
+	j.first = 10;
+	j.n = 20;
+	j.arrival_us = g_get_real_time() - 3000;
+	assert_int_equal(worker_call(workers_get(r.ws, 0), push_run, &j), 0);
+	assert_int_equal(j.ok, 30);
+	media_counters_sum(&queued);
+	assert_int_equal(media_delay_count(&queued), media_delay_count(&before));
+	gate_open(&g);
+	for (unsigned i = 10; i < 30; i++)
+		expect_datagram(r.p.rx, i);
+	assert_int_equal(worker_call(workers_get(r.ws, 1), noop, NULL), 0);
+	media_counters_sum(&after);
+	assert_int_equal(media_delay_count(&after) - media_delay_count(&before), 20);
+	for (unsigned k = 0; k < MEDIA_DELAY_BUCKETS && media_delay_bounds_us[k] <= 3000; k++)
+		assert_int_equal(after.fwd_delay[k], before.fwd_delay[k]);
+	assert_true(after.fwd_delay_us - before.fwd_delay_us >= 20 * 3000);
+	gate_clear(&g);
 	rig_close(&r);
 }
 
@@ -446,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_get),
 		cmocka_unit_test(test_bad_args),
 		cmocka_unit_test(test_order_and_contents),
+		cmocka_unit_test(test_forward_delay),
 		cmocka_unit_test(test_batches_per_socket),
 		cmocka_unit_test(test_full_lane_drops),
 		cmocka_unit_test(test_release_after_queued),

@@ -27,6 +27,9 @@ static const char *const loopback[] = { "127.0.0.1", NULL };
 struct ep_rec {
 	int selected;
 	GString *got;
+	struct udpmux_ep *ep;  /* set: the handler asks for the arrival stamp */
+	int stamp_err;
+	int64_t stamp_us;
 };
 
 static void on_recv(void *arg, uint8_t *buf, size_t len)
@@ -34,6 +37,8 @@ static void on_recv(void *arg, uint8_t *buf, size_t len)
 	struct ep_rec *r = arg;
 
 	g_string_append_len(r->got, (const char *)buf, (gssize)len);
+	if (r->ep)
+		r->stamp_err = udpmux_ep_rx_time(r->ep, &r->stamp_us);
 }
 
 static void on_selected(void *arg)
@@ -166,7 +171,7 @@ static void test_check_answered_and_selected(void **state)
 {
 	struct rig r;
 	struct udpmux_ep *ep;
-	struct ep_rec rec = { 0, g_string_new(NULL) };
+	struct ep_rec rec = { .got = g_string_new(NULL) };
 	struct udpmux_stats st;
 	struct stun_msg m;
 	uint8_t buf[1500], tid[STUN_TID_LEN];
@@ -203,8 +208,18 @@ static void test_check_answered_and_selected(void **state)
 	assert_int_equal(udpmux_ep_dest(ep, &fd, &dest, &destlen), 0);
 	assert_int_equal(destlen, sizeof(struct sockaddr_in));
 	assert_memory_equal(dest, &r.peer_addr, sizeof(r.peer_addr));
-	send_raw(&r, r.peer, "\x80media", 6);
-	pump(&r);
+	rec.ep = ep;
+	rec.stamp_err = -1;
+	{
+		int64_t t0 = g_get_real_time();
+
+		send_raw(&r, r.peer, "\x80media", 6);
+		pump(&r);
+		/* the kernel's arrival stamp, while the handler runs; none after */
+		assert_int_equal(rec.stamp_err, 0);
+		assert_true(rec.stamp_us >= t0 - 1000 && rec.stamp_us <= g_get_real_time());
+		assert_int_equal(udpmux_ep_rx_time(ep, &rec.stamp_us), ENOENT);
+	}
 	assert_int_equal(rec.got->len, 6);
 	assert_int_equal(udpmux_ep_send(ep, (const uint8_t *)"\x80" "back", 5), 0);
 	assert_int_equal(recv(r.peer, buf, sizeof(buf), MSG_DONTWAIT), 5);
@@ -232,7 +247,7 @@ static void test_rejected(void **state)
 {
 	struct rig r;
 	struct udpmux_ep *ep;
-	struct ep_rec rec = { 0, g_string_new(NULL) };
+	struct ep_rec rec = { .got = g_string_new(NULL) };
 	struct udpmux_stats st;
 	struct stun_msg m;
 	uint8_t buf[1500], resp[64];
@@ -301,7 +316,7 @@ static void test_two_endpoints_and_restart(void **state)
 {
 	struct rig r;
 	struct udpmux_ep *a, *b, *x = NULL;
-	struct ep_rec ra = { 0, g_string_new(NULL) }, rb = { 0, g_string_new(NULL) };
+	struct ep_rec ra = { .got = g_string_new(NULL) }, rb = { .got = g_string_new(NULL) };
 	struct stun_msg m;
 	uint8_t buf[1500];
 	struct req_opts nominate = { .use_candidate = true };
@@ -424,7 +439,7 @@ static void test_handler_frees_endpoint(void **state)
 {
 	static const struct udpmux_ep_handlers fh = { on_recv, free_on_selected };
 	struct rig r;
-	struct ep_rec rec = { 0, g_string_new(NULL) };
+	struct ep_rec rec = { .got = g_string_new(NULL) };
 	struct stun_msg m;
 	uint8_t buf[1500];
 
@@ -449,7 +464,7 @@ static void test_no_remote_credentials_keeps_path(void **state)
 {
 	struct rig r;
 	struct udpmux_ep *ep;
-	struct ep_rec rec = { 0, g_string_new(NULL) };
+	struct ep_rec rec = { .got = g_string_new(NULL) };
 	struct req_opts nominate = { .use_candidate = true };
 	struct sockaddr_in other_addr;
 	int other = udp_socket(&other_addr);

@@ -1,6 +1,7 @@
 /* test_bench_stats.c - parley-bench's sequence checker, delay histogram,
  * send-time log and /proc parsers. */
 #include <glib.h>
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -110,6 +111,59 @@ static void test_hist_percentiles(void **state)
 	assert_true(bench_hist_percentile(h, 50) >= 246000);
 	g_free(h);
 	g_free(h2);
+}
+
+/* parleyd's parley_forward_delay_seconds as /metrics gives it, read twice. */
+static void test_prom_histogram(void **state)
+{
+	const char *before = "# HELP x_seconds y\n# TYPE x_seconds histogram\n"
+			     "x_seconds_bucket{le=\"0.0001\"} 10\n"
+			     "x_seconds_bucket{le=\"0.0005\"} 10\n"
+			     "x_seconds_bucket{le=\"0.001\"} 10\n"
+			     "x_seconds_bucket{le=\"+Inf\"} 10\n"
+			     "x_seconds_sum 0.0005\nx_seconds_count 10\nother_bucket{le=\"1\"} 4\n";
+	/* 100 more: 50 up to 100 us, 40 in (100, 500], 9 in (500, 1000], 1 above */
+	const char *after = "x_seconds_bucket{le=\"0.0001\"} 60\n"
+			    "x_seconds_bucket{le=\"0.0005\"} 100\n"
+			    "x_seconds_bucket{le=\"0.001\"} 109\n"
+			    "x_seconds_bucket{le=\"+Inf\"} 110\n";
+	struct bench_prom_hist a, b, bad;
+	uint64_t n = 0;
+
+	(void)state;
+	assert_int_equal(bench_prom_hist_parse(before, "x_seconds", &a), 4);
+	assert_int_equal(bench_prom_hist_parse(after, "x_seconds", &b), 4);
+	assert_true(isinf(b.le_s[3]));
+	assert_int_equal(b.count[2], 109);
+	/* p50: the 50th of 100, the top of the first bucket */
+	assert_int_equal(bench_prom_percentile(&a, &b, 50, &n), 100);
+	assert_int_equal(n, 100);
+	/* p70: the 20th of 40 in (100, 500] -> halfway */
+	assert_int_equal(bench_prom_percentile(&a, &b, 70, &n), 300);
+	/* p99: the last of (500, 1000] */
+	assert_int_equal(bench_prom_percentile(&a, &b, 99, &n), 1000);
+	/* p100: in +Inf, which reads as the last finite bound */
+	assert_int_equal(bench_prom_percentile(&a, &b, 100, &n), 1000);
+	/* nothing added, or readings that do not match: -1 */
+	assert_int_equal(bench_prom_percentile(&a, &a, 50, &n), -1);
+	assert_int_equal(n, 0);
+	assert_int_equal(bench_prom_percentile(&b, &a, 50, &n), -1); /* went back */
+	assert_int_equal(bench_prom_hist_parse(after, "y_seconds", &bad), 0);
+	assert_int_equal(bench_prom_percentile(&a, &bad, 50, &n), -1);
+	/* malformed: no histogram at all */
+	assert_int_equal(bench_prom_hist_parse("x_seconds_bucket{le=\"abc\"} 1\n", "x_seconds", &bad), 0);
+	assert_int_equal(bench_prom_hist_parse("x_seconds_bucket{le=\"0.1\"} 1\n"
+					       "x_seconds_bucket{le=\"0.1\"} 1\n", "x_seconds", &bad), 0);
+	assert_int_equal(bench_prom_hist_parse("x_seconds_bucket{le=\"0.1\" 1\n", "x_seconds", &bad), 0);
+	assert_int_equal(bench_prom_hist_parse("", "x_seconds", &bad), 0);
+	{
+		GString *many = g_string_new(NULL);
+
+		for (int i = 1; i <= BENCH_PROM_BUCKETS + 1; i++)
+			g_string_append_printf(many, "x_seconds_bucket{le=\"%d\"} %d\n", i, i);
+		assert_int_equal(bench_prom_hist_parse(many->str, "x_seconds", &bad), 0);
+		g_string_free(many, TRUE);
+	}
 }
 
 static void test_sendlog(void **state)
@@ -224,6 +278,7 @@ int main(void)
 		cmocka_unit_test(test_seq_before_the_first_at_zero),
 		cmocka_unit_test(test_seq_big_jump_forgets_old_window),
 		cmocka_unit_test(test_hist_percentiles),
+		cmocka_unit_test(test_prom_histogram),
 		cmocka_unit_test(test_sendlog),
 		cmocka_unit_test(test_proc_threads),
 		cmocka_unit_test(test_proc_parsers),

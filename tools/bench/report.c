@@ -94,6 +94,23 @@ void report_parse_metrics(const char *text, struct server_sample *s)
 	s->srtp_errors = metric(text, "parley_srtp_errors_total");
 	s->lane_sent = metric(text, "parley_lane_sent_total");
 	s->lane_full = metric(text, "parley_lane_full_total");
+	(void)bench_prom_hist_parse(text, "parley_forward_delay_seconds", &s->fwd_delay);
+}
+
+/* parleyd's own share of the delay, from its histogram over the window
+ * (interpolated within its buckets). */
+static void server_delay_line(const struct run_result *r, FILE *f)
+{
+	const struct bench_prom_hist *a = &r->start.fwd_delay, *b = &r->end.fwd_delay;
+	uint64_t n = 0;
+	int64_t p50 = bench_prom_percentile(a, b, 50, &n);
+
+	if (p50 < 0)
+		return;
+	fprintf(f, "    server delay  p50 %lld us, p95 %lld us, p99 %lld us (parleyd's: arrival to "
+		"send, %llu copies)\n",
+		(long long)p50, (long long)bench_prom_percentile(a, b, 95, &n),
+		(long long)bench_prom_percentile(a, b, 99, &n), (unsigned long long)n);
 }
 
 /* Figures derived from one run. */
@@ -186,6 +203,7 @@ void report_print_table(const struct report *rep, FILE *f)
 			(long long)bench_hist_percentile(&r->delay, 50),
 			(long long)bench_hist_percentile(&r->delay, 95),
 			(long long)bench_hist_percentile(&r->delay, 99), (long long)r->delay.max_us);
+		server_delay_line(r, f);
 		fprintf(f, "    join          p50 %.1f ms, p95 %.1f ms (join request to first media packet)\n",
 			(double)bench_hist_percentile(&r->join, 50) / 1000.0,
 			(double)bench_hist_percentile(&r->join, 95) / 1000.0);
@@ -201,6 +219,20 @@ void report_print_table(const struct report *rep, FILE *f)
 			fprintf(f, "    first error   %s\n", r->first_error);
 	}
 	fprintf(f, "\n");
+}
+
+static json_t *server_delay_json(const struct run_result *r)
+{
+	uint64_t n = 0;
+	int64_t p50 = bench_prom_percentile(&r->start.fwd_delay, &r->end.fwd_delay, 50, &n);
+
+	if (p50 < 0)
+		return json_null();
+	return json_pack("{s:I, s:I, s:I, s:I}", "samples", (json_int_t)n, "p50", (json_int_t)p50,
+			 "p95", (json_int_t)bench_prom_percentile(&r->start.fwd_delay,
+								   &r->end.fwd_delay, 95, &n),
+			 "p99", (json_int_t)bench_prom_percentile(&r->start.fwd_delay,
+								   &r->end.fwd_delay, 99, &n));
 }
 
 static json_t *run_json(const struct report *rep, const struct run_result *r)
@@ -258,6 +290,7 @@ static json_t *run_json(const struct report *rep, const struct run_result *r)
 				"p95", (json_int_t)bench_hist_percentile(&r->delay, 95),
 				"p99", (json_int_t)bench_hist_percentile(&r->delay, 99),
 				"max", (json_int_t)r->delay.max_us));
+	json_object_set_new(j, "server_delay_us", server_delay_json(r));
 	json_object_set_new(j, "join_ms", json_pack("{s:I, s:f, s:f, s:f, s:f}", "samples",
 				(json_int_t)r->join.count,
 				"p50", (double)bench_hist_percentile(&r->join, 50) / 1000.0,

@@ -16,6 +16,7 @@ struct server_sample {
 	int64_t at_us;
 	uint64_t rtp_in, rtp_out, bytes_in, bytes_out, retransmits, send_errors, srtp_errors;
 	uint64_t lane_sent, lane_full; /* datagrams sent by another worker (parallel fanout) */
+	struct bench_prom_hist fwd_delay; /* parley_forward_delay_seconds */
 	bool have_proc;
 	double cpu_s;
 	double worker_cpu_s[16];  /* parleyd's media workers ("worker-N") */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <glib.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -168,6 +169,66 @@ int64_t bench_hist_percentile(const struct bench_hist *h, double p)
 			return bucket_low(i);
 	}
 	return h->max_us;
+}
+
+/* --- a Prometheus histogram ------------------------------------------------- */
+
+unsigned bench_prom_hist_parse(const char *text, const char *name, struct bench_prom_hist *h)
+{
+	char prefix[128];
+	size_t n;
+
+	memset(h, 0, sizeof(*h));
+	n = (size_t)g_snprintf(prefix, sizeof(prefix), "%s_bucket{le=\"", name);
+	if (n >= sizeof(prefix))
+		return 0;
+	for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : NULL) {
+		char *end;
+		double le;
+
+		if (strncmp(p, prefix, n) != 0)
+			continue;
+		le = g_ascii_strtod(p + n, &end);
+		if (end == p + n || strncmp(end, "\"} ", 3) != 0 || h->n == BENCH_PROM_BUCKETS ||
+		    (h->n && !(le > h->le_s[h->n - 1])))
+			return h->n = 0; /* not what we expect: no histogram */
+		h->le_s[h->n] = le;
+		h->count[h->n] = g_ascii_strtoull(end + 3, NULL, 10);
+		h->n++;
+	}
+	return h->n;
+}
+
+int64_t bench_prom_percentile(const struct bench_prom_hist *a, const struct bench_prom_hist *b,
+			      double p, uint64_t *samples)
+{
+	uint64_t total, want, prev = 0;
+	double lo = 0;
+
+	*samples = 0;
+	if (!b->n || a->n != b->n || b->count[b->n - 1] < a->count[a->n - 1])
+		return -1;
+	total = b->count[b->n - 1] - a->count[a->n - 1];
+	*samples = total;
+	if (!total)
+		return -1;
+	want = (uint64_t)((double)total * p / 100.0 + 0.5);
+	if (want < 1)
+		want = 1;
+	for (unsigned i = 0; i < b->n; i++) {
+		uint64_t c = b->count[i] - a->count[i];
+
+		if (c >= want) {
+			if (isinf(b->le_s[i]))
+				return (int64_t)(lo * 1e6);
+			/* linear inside (lo, le] */
+			return (int64_t)((lo + (b->le_s[i] - lo) * (double)(want - prev) /
+						     (double)(c - prev)) * 1e6 + 0.5);
+		}
+		prev = c;
+		lo = b->le_s[i];
+	}
+	return (int64_t)(lo * 1e6);
 }
 
 /* --- send times ------------------------------------------------------------- */

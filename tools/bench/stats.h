@@ -56,6 +56,29 @@ void bench_hist_merge(struct bench_hist *into, const struct bench_hist *from);
 /* The value at percentile p (0..100): the lower edge of its bucket; 0 when empty. */
 int64_t bench_hist_percentile(const struct bench_hist *h, double p);
 
+/* --- a Prometheus histogram ------------------------------------------------- */
+
+/* Cumulative buckets as /metrics gives them (upper bounds ascending, the
+ * last may be +Inf). */
+#define BENCH_PROM_BUCKETS 32
+
+struct bench_prom_hist {
+	unsigned n;
+	double le_s[BENCH_PROM_BUCKETS];     /* upper bound, seconds */
+	uint64_t count[BENCH_PROM_BUCKETS];  /* values <= le_s[i] */
+};
+
+/* Reads `name`_bucket{le="..."} lines out of a /metrics text. Returns the
+ * number of buckets read (0: the server has no such histogram). */
+unsigned bench_prom_hist_parse(const char *text, const char *name, struct bench_prom_hist *h);
+
+/* Percentile p (0..100) in microseconds of what was added between two
+ * readings of one histogram, interpolated inside its bucket; a value in the
+ * +Inf bucket reads as the last finite bound. Sets *samples; returns -1
+ * when nothing was added or the readings do not match. */
+int64_t bench_prom_percentile(const struct bench_prom_hist *a, const struct bench_prom_hist *b,
+			      double p, uint64_t *samples);
+
 /* --- send times ------------------------------------------------------------- */
 
 #define BENCH_SENDLOG_SIZE 16384 /* power of two: ~16 s of 1000 packets/s */
