@@ -254,7 +254,7 @@ static void on_ice_recv(void *arg, uint8_t *buf, size_t len)
 		/* copies sent from the handler count their delay from here */
 		(void)ice_agent_rx_time(t->ice, &at);
 		media_arrival_set(at);
-		t->h.rtp(t->arg, p);
+		t->h.rtp(t->arg, p); /* nothing of t is used after the handler */
 		media_arrival_set(0);
 	}
 	pktbuf_unref(p);
@@ -486,6 +486,12 @@ int transport_restart_ice(struct transport *t)
 
 int transport_rx_time(const struct transport *t, int64_t *unix_us)
 {
+	int64_t at = media_arrival(); /* in the RTP handler: read for it already */
+
+	if (at) {
+		*unix_us = at;
+		return 0;
+	}
 	return ice_agent_rx_time(t->ice, unix_us);
 }
 
