@@ -45,6 +45,7 @@ struct ice_agent {
 	GSocket *direct;       /* ref */
 	int direct_fd;         /* its descriptor (no GObject call per packet) */
 	bool rx_stamps;
+	struct timespec last_stamp; /* the last SIOCGSTAMPNS answer */
 	struct lane *lane;     /* borrowed, NULL: sendto here */
 	/* Our own duplicate of direct_fd for the lane's worker, -1 none: libnice
 	 * closes its sockets when a stream goes (whatever the GSocket's
@@ -630,7 +631,7 @@ const char *ice_agent_pair_str(const struct ice_agent *a)
 	return a->pair;
 }
 
-int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us)
+int ice_agent_rx_time(struct ice_agent *a, int64_t *unix_us)
 {
 	struct timespec ts;
 
@@ -639,6 +640,11 @@ int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us)
 	if (!a->direct || !a->rx_stamps ||
 	    ioctl(a->direct_fd, SIOCGSTAMPNS, &ts) != 0)
 		return ENOENT;
+	/* The same stamp again: no datagram was read on the selected socket
+	 * since, so the one being handled came from another of libnice's. */
+	if (ts.tv_sec == a->last_stamp.tv_sec && ts.tv_nsec == a->last_stamp.tv_nsec)
+		return ENOENT;
+	a->last_stamp = ts;
 	*unix_us = (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
 	return 0;
 }

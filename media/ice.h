@@ -113,15 +113,17 @@ bool ice_agent_is_lite(const struct ice_agent *a);
 const char *ice_agent_pair_str(const struct ice_agent *a);
 
 /* When the kernel received the datagram being handled (wall clock,
- * microseconds since the epoch), called from the recv handler. ICE-lite:
- * the stamp recvmmsg gave (SO_TIMESTAMPNS). Full agents: SIOCGSTAMPNS on
- * the selected UDP socket: the last datagram read (when libnice reads a
- * few at once they share the last one's stamp, which under-counts the
- * earlier ones' wait), only with ice_params.rx_stamps, from when the pair
- * is selected
- * (stamping turns on for the whole host: one clock read per received
- * packet). Returns 0, or ENOENT (no stamp: no direct UDP pair, no
- * rx_stamps, or a datagram from before). */
-int ice_agent_rx_time(const struct ice_agent *a, int64_t *unix_us);
+ * microseconds since the epoch), called from the recv handler, once per
+ * datagram. ICE-lite: the stamp recvmmsg gave (SO_TIMESTAMPNS). Full
+ * agents: SIOCGSTAMPNS on the selected UDP socket (a system call), only
+ * with ice_params.rx_stamps, from when the pair is selected (stamping turns
+ * on for the whole host: a clock read per received packet): the last
+ * datagram read there. When libnice reads a few at once they share the
+ * last one's stamp (the earlier ones' wait is under-counted); the same
+ * stamp as the previous call means the datagram came in on another of
+ * libnice's sockets, and reads as ENOENT. Returns 0, or ENOENT (no stamp:
+ * no direct UDP pair, no rx_stamps, a datagram from before, or asked
+ * twice). */
+int ice_agent_rx_time(struct ice_agent *a, int64_t *unix_us);
 
 #endif

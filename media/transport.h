@@ -125,9 +125,11 @@ bool transport_connected(const struct transport *t);
 int transport_send_rtp(struct transport *t, uint8_t *buf, size_t len, size_t cap);
 int transport_send_rtcp(struct transport *t, uint8_t *buf, size_t len, size_t cap);
 
-/* The kernel's receive time of the packet being handled in the rtp/rtcp
- * handler (see ice_agent_rx_time), wall clock in microseconds. Returns 0
- * or ENOENT. @thread ctx */
+/* The kernel's receive time of the packet being handled in t's rtp/rtcp
+ * handler (see ice_agent_rx_time), wall clock in microseconds: in the rtp
+ * handler the stamp the transport read for it (the thread's
+ * media_arrival, so only for the transport whose handler runs); in the
+ * rtcp handler ask once. Returns 0 or ENOENT. @thread ctx */
 int transport_rx_time(const struct transport *t, int64_t *unix_us);
 
 /* Counters. @thread ctx */

@@ -27,6 +27,7 @@ struct end {
 	size_t last_payload_len;
 	unsigned stamped;      /* packets with a kernel receive time near now */
 	int rtcp_stamp_err;    /* transport_rx_time in the last RTCP handler */
+	int rtcp_again_err;    /* ... asked a second time for the same packet */
 	bool hold_candidates;
 	GPtrArray *held;
 };
@@ -73,8 +74,14 @@ static void on_rtp(void *arg, struct pktbuf *p)
 	int64_t rx, now = g_get_real_time();
 
 	/* (the kernel's clock reading and ours may differ by a microsecond) */
-	if (transport_rx_time(e->t, &rx) == 0 && rx <= now + 1000 && now - rx < 5 * G_USEC_PER_SEC)
+	if (transport_rx_time(e->t, &rx) == 0 && rx <= now + 1000 && now - rx < 5 * G_USEC_PER_SEC) {
+		int64_t again = 0;
+
+		/* in the RTP handler, the stamp read for the packet: as often as asked */
+		assert_int_equal(transport_rx_time(e->t, &again), 0);
+		assert_true(again == rx);
 		e->stamped++;
+	}
 	e->last_payload_len = MIN(v.payload_len, sizeof(e->last_payload));
 	memcpy(e->last_payload, rtp_payload(&v), e->last_payload_len);
 }
@@ -86,6 +93,7 @@ static void on_rtcp(void *arg, const uint8_t *buf, size_t len)
 
 	e->rtcp++;
 	e->rtcp_stamp_err = transport_rx_time(e->t, &rx);
+	e->rtcp_again_err = transport_rx_time(e->t, &rx);
 }
 
 static const struct transport_handlers handlers = {
@@ -203,6 +211,12 @@ static void test_ice_dtls_srtp_rtp(void **state)
 	assert_int_equal(transport_send_rtcp(b.t, rr, 8, sizeof(rr)), 0);
 	RUN_UNTIL(ctx, a.rtcp == 1);
 	assert_int_equal(a.rtcp_stamp_err, ENOENT); /* a did not ask for receive stamps */
+	/* b did: a stamp the first time; the same one again reads as none (the
+	 * datagram would have come in on another socket) */
+	assert_int_equal(transport_send_rtcp(a.t, rr, 8, sizeof(rr)), 0);
+	RUN_UNTIL(ctx, b.rtcp == 1);
+	assert_int_equal(b.rtcp_stamp_err, 0);
+	assert_int_equal(b.rtcp_again_err, ENOENT);
 
 	struct transport_stats st;
 	transport_stats(b.t, &st);

@@ -156,6 +156,26 @@ static void test_prom_histogram(void **state)
 					       "x_seconds_bucket{le=\"0.1\"} 1\n", "x_seconds", &bad), 0);
 	assert_int_equal(bench_prom_hist_parse("x_seconds_bucket{le=\"0.1\" 1\n", "x_seconds", &bad), 0);
 	assert_int_equal(bench_prom_hist_parse("", "x_seconds", &bad), 0);
+	/* bounds that are not a histogram's: NaN, negative, beyond 1e6 s,
+	 * +Inf before the last; counts going down */
+	assert_int_equal(bench_prom_hist_parse("x_seconds_bucket{le=\"nan\"} 1\n", "x_seconds", &bad), 0);
+	assert_int_equal(bench_prom_hist_parse("x_seconds_bucket{le=\"-0.5\"} 1\n", "x_seconds", &bad), 0);
+	assert_int_equal(bench_prom_hist_parse("x_seconds_bucket{le=\"1e300\"} 1\n", "x_seconds", &bad), 0);
+	assert_int_equal(bench_prom_hist_parse("x_seconds_bucket{le=\"+Inf\"} 1\n"
+					       "x_seconds_bucket{le=\"1\"} 1\n", "x_seconds", &bad), 0);
+	assert_int_equal(bench_prom_hist_parse("x_seconds_bucket{le=\"0.1\"} 5\n"
+					       "x_seconds_bucket{le=\"0.2\"} 4\n", "x_seconds", &bad), 0);
+	/* readings of another histogram (other bounds), or a bucket that went
+	 * down between the readings: -1 */
+	{
+		struct bench_prom_hist other = b;
+
+		other.le_s[1] = 0.0004;
+		assert_int_equal(bench_prom_percentile(&a, &other, 50, &n), -1);
+		other = b;
+		other.count[0] = 5; /* below a's 10 */
+		assert_int_equal(bench_prom_percentile(&a, &other, 50, &n), -1);
+	}
 	{
 		GString *many = g_string_new(NULL);
 

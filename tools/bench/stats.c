@@ -188,12 +188,21 @@ unsigned bench_prom_hist_parse(const char *text, const char *name, struct bench_
 
 		if (strncmp(p, prefix, n) != 0)
 			continue;
+		uint64_t count;
+
 		le = g_ascii_strtod(p + n, &end);
+		/* bounds: ascending, from 0 up to BENCH_PROM_MAX_S or +Inf (which
+		 * can only be last); counts: cumulative. Anything else is not a
+		 * histogram we can read. */
 		if (end == p + n || strncmp(end, "\"} ", 3) != 0 || h->n == BENCH_PROM_BUCKETS ||
+		    !(le >= 0) || (!isinf(le) && le > BENCH_PROM_MAX_S) ||
 		    (h->n && !(le > h->le_s[h->n - 1])))
-			return h->n = 0; /* not what we expect: no histogram */
+			return h->n = 0;
+		count = g_ascii_strtoull(end + 3, NULL, 10);
+		if (h->n && count < h->count[h->n - 1])
+			return h->n = 0;
 		h->le_s[h->n] = le;
-		h->count[h->n] = g_ascii_strtoull(end + 3, NULL, 10);
+		h->count[h->n] = count;
 		h->n++;
 	}
 	return h->n;
@@ -206,8 +215,11 @@ int64_t bench_prom_percentile(const struct bench_prom_hist *a, const struct benc
 	double lo = 0;
 
 	*samples = 0;
-	if (!b->n || a->n != b->n || b->count[b->n - 1] < a->count[a->n - 1])
+	if (!b->n || a->n != b->n)
 		return -1;
+	for (unsigned i = 0; i < b->n; i++) /* the same histogram, later */
+		if (a->le_s[i] != b->le_s[i] || b->count[i] < a->count[i])
+			return -1;
 	total = b->count[b->n - 1] - a->count[a->n - 1];
 	*samples = total;
 	if (!total)

@@ -61,6 +61,7 @@ int64_t bench_hist_percentile(const struct bench_hist *h, double p);
 /* Cumulative buckets as /metrics gives them (upper bounds ascending, the
  * last may be +Inf). */
 #define BENCH_PROM_BUCKETS 32
+#define BENCH_PROM_MAX_S 1e6 /* the largest finite bound read (seconds) */
 
 struct bench_prom_hist {
 	unsigned n;
@@ -69,13 +70,16 @@ struct bench_prom_hist {
 };
 
 /* Reads `name`_bucket{le="..."} lines out of a /metrics text. Returns the
- * number of buckets read (0: the server has no such histogram). */
+ * number of buckets read; 0 when the server has no such histogram, or none
+ * that reads as one (bounds ascending from 0 to BENCH_PROM_MAX_S or +Inf
+ * last, counts not decreasing, at most BENCH_PROM_BUCKETS). */
 unsigned bench_prom_hist_parse(const char *text, const char *name, struct bench_prom_hist *h);
 
 /* Percentile p (0..100) in microseconds of what was added between two
  * readings of one histogram, interpolated inside its bucket; a value in the
  * +Inf bucket reads as the last finite bound. Sets *samples; returns -1
- * when nothing was added or the readings do not match. */
+ * when nothing was added or the readings are not of one histogram (other
+ * bounds, or a count that went down). */
 int64_t bench_prom_percentile(const struct bench_prom_hist *a, const struct bench_prom_hist *b,
 			      double p, uint64_t *samples);
 
