@@ -468,6 +468,14 @@ static void on_completed(void *cls, struct MHD_Connection *conn, void **con_cls,
 		return;
 	if (toe != MHD_REQUEST_TERMINATED_COMPLETED_OK)
 		log_debug("%s %s ended early (%d)", r->method, r->path, (int)toe);
+	/* A worker answering the request resumes the connection while it holds
+	 * r->lock; a client that has gone away meanwhile gets its connection
+	 * closed, and this called, before that worker has let go. Wait for it:
+	 * after req_set_response it never touches the request again. (Freeing
+	 * a locked mutex made GLib abort parleyd, now and then, at the end of
+	 * a test, where clients leave while their last requests are answered.) */
+	g_mutex_lock(&r->lock);
+	g_mutex_unlock(&r->lock);
 	req_free(r);
 	*con_cls = NULL;
 }

@@ -175,10 +175,14 @@ void workers_free(struct workers *ws)
 		g_source_attach(src, w->ctx);
 		g_source_unref(src);
 	}
+	/* Every thread is gone before anything of a worker goes: one still
+	 * running may post to another (it gets ESHUTDOWN, under that worker's
+	 * post_lock). */
+	for (unsigned i = 0; i < ws->n; i++)
+		g_thread_join(ws->w[i].thread);
 	for (unsigned i = 0; i < ws->n; i++) {
 		struct worker *w = &ws->w[i];
 
-		g_thread_join(w->thread);
 		g_main_loop_unref(w->loop);
 		g_main_context_unref(w->ctx);
 		g_mutex_clear(&w->post_lock);
