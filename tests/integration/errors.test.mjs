@@ -2,6 +2,7 @@
 // The server must stay healthy through all of it and exit 0 on SIGTERM.
 import { describe, it, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import {
   startServer, api, keyArgs, adminToken, joinToken, join, openEvents, errorOf,
 } from './lib.mjs';
@@ -314,6 +315,30 @@ describe('API errors', () => {
     assert.deepEqual(Object.keys(r.json), ['error']);
     assert.deepEqual(Object.keys(r.json.error).sort(), ['code', 'message']);
     assert.equal(r.headers.get('cache-control'), 'no-store');
+  });
+
+  // A room's participant list is answered by the room's media worker while
+  // the request waits; clients that hang up right after asking must cost
+  // nothing (the worker's answer meets a connection being closed).
+  it('clients that hang up right after a request answered on a media worker', async () => {
+    assert.equal((await api(srv.url, 'POST', '/v1/rooms', { token: admin, body: { name: 'hangup' } })).status, 201);
+    const { port } = new URL(srv.url);
+    // reset: RST at once; soon: closed a moment later
+    const ask = (close) => new Promise((res) => {
+      const s = connect(Number(port), '127.0.0.1', () => {
+        s.write(`GET /v1/rooms/hangup/participants HTTP/1.1\r\nHost: 127.0.0.1\r\n`
+          + `Authorization: Bearer ${admin}\r\nConnection: close\r\n\r\n`);
+        if (close === 'reset') s.resetAndDestroy();
+        else setImmediate(() => s.destroy());
+      });
+      s.on('error', () => {});
+      s.on('close', res);
+    });
+    for (let round = 0; round < 100; round++) {
+      await Promise.all(['reset', 'soon', 'reset', 'soon'].map((c) => ask(c)));
+    }
+    const r = await api(srv.url, 'GET', '/v1/rooms/hangup/participants', { token: admin });
+    assert.equal(r.status, 200, r.text);
   });
 
   it('after all of this the server is healthy, and exits 0 on SIGTERM', async () => {
