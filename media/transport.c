@@ -503,20 +503,18 @@ bool transport_connected(const struct transport *t)
 /* Protects one packet in place and sends it on the selected pair. */
 static int send_protected(struct transport *t, uint8_t *buf, size_t len, size_t cap, bool rtcp)
 {
+	int64_t at = media_arrival();
 	int err;
 
 	if (!t->srtp || t->closed)
 		return ENOTCONN;
 	err = rtcp ? srtp_sess_protect_rtcp(t->srtp, buf, &len, cap) :
 		     srtp_sess_protect_rtp(t->srtp, buf, &len, cap);
-	if (!err && rtcp) { /* feedback sent while forwarding is no copy */
-		int64_t at = media_arrival();
-
-		media_arrival_set(0);
+	if (!err) {
+		if (rtcp)
+			media_arrival_set(0); /* feedback sent while forwarding is no copy */
 		err = ice_agent_send(t->ice, buf, len);
 		media_arrival_set(at);
-	} else if (!err) {
-		err = ice_agent_send(t->ice, buf, len);
 	}
 	if (err) {
 		t->st.send_errors++;
